@@ -1,0 +1,159 @@
+#include "store/schema.h"
+
+#include <string>
+
+#include "util/clock.h"
+#include "util/uuid.h"
+
+namespace kspace::store {
+namespace {
+
+// Version 1: the store's identity, the local profile, spaces, content sources and blobs
+// (seed 000: SPACES, CONTENT_SOURCES, KNOWLEDGE_CONTENT_BLOBS, USERS).
+//
+// Conventions: STRICT tables; ids are UUID text; times are ISO 8601 UTC text; JSON columns are
+// text checked with json_valid; soft delete through `deleted_at`.
+const char kSchemaV1[] = R"sql(
+CREATE TABLE store_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE users (
+  id                  TEXT PRIMARY KEY,
+  full_name           TEXT NOT NULL DEFAULT '',
+  email               TEXT,
+  username            TEXT,
+  profile_picture_url TEXT,
+  preferences         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(preferences)),
+  status              TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'deleted')),
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  deleted_at          TEXT
+) STRICT;
+
+CREATE TABLE spaces (
+  id                   TEXT PRIMARY KEY,
+  title                TEXT NOT NULL CHECK (length(title) > 0),
+  description          TEXT NOT NULL DEFAULT '',
+  icon                 TEXT,
+  cover_image          TEXT,
+  keywords             TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(keywords)),
+  owner_id             TEXT NOT NULL REFERENCES users(id),
+  created_at           TEXT NOT NULL,
+  created_by           TEXT NOT NULL REFERENCES users(id),
+  last_updated_at      TEXT NOT NULL,
+  last_updated_by      TEXT NOT NULL REFERENCES users(id),
+  document_count       INTEGER NOT NULL DEFAULT 0 CHECK (document_count >= 0),
+  total_size_bytes     INTEGER NOT NULL DEFAULT 0 CHECK (total_size_bytes >= 0),
+  storage_quota_bytes  INTEGER NOT NULL DEFAULT 1073741824 CHECK (storage_quota_bytes >= 0),
+  access_level         TEXT NOT NULL DEFAULT 'private' CHECK (access_level IN ('private', 'shared', 'public')),
+  guest_access_enabled INTEGER NOT NULL DEFAULT 0 CHECK (guest_access_enabled IN (0, 1)),
+  guest_access_expiry  TEXT,
+  status               TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+  processing_status    TEXT NOT NULL DEFAULT 'idle' CHECK (processing_status IN ('idle', 'processing', 'failed')),
+  deleted_at           TEXT
+) STRICT;
+
+CREATE TABLE blobs (
+  hash       TEXT PRIMARY KEY CHECK (length(hash) = 64),
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  data       BLOB NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE content_sources (
+  id                  TEXT PRIMARY KEY,
+  space_id            TEXT NOT NULL REFERENCES spaces(id),
+  owner_id            TEXT NOT NULL REFERENCES users(id),
+  title               TEXT NOT NULL CHECK (length(title) > 0),
+  media_type          TEXT NOT NULL CHECK (media_type IN ('document', 'text', 'web', 'image', 'audio', 'video')),
+  origin              TEXT NOT NULL CHECK (origin IN ('upload', 'paste', 'web', 'vault', 'import', 'gdrive', 'onedrive', 'notion')),
+  mime_type           TEXT,
+  path                TEXT,
+  original_blob_hash  TEXT NOT NULL REFERENCES blobs(hash),
+  processed_blob_hash TEXT REFERENCES blobs(hash),
+  content_summary     TEXT,
+  keywords            TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(keywords)),
+  metadata            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
+  status              TEXT NOT NULL CHECK (status IN ('processing', 'processed', 'failed')),
+  error_message       TEXT,
+  num_chunks          INTEGER NOT NULL DEFAULT 0 CHECK (num_chunks >= 0),
+  total_size_bytes    INTEGER NOT NULL CHECK (total_size_bytes >= 0),
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  deleted_at          TEXT
+) STRICT;
+
+CREATE INDEX content_sources_by_space ON content_sources(space_id, deleted_at);
+CREATE INDEX content_sources_by_original ON content_sources(original_blob_hash);
+CREATE INDEX content_sources_by_processed ON content_sources(processed_blob_hash);
+)sql";
+
+Status ApplyV1(Database& db) {
+  KS_RETURN_IF_ERROR(db.Exec(kSchemaV1));
+  const std::string now = NowTimestamp();
+  const std::string store_id = NewUuid();
+  const std::string profile_id = NewUuid();
+  {
+    KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("INSERT INTO store_meta(key, value) VALUES (?, ?)"));
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"store_id", store_id},
+                               {"created_at", now},
+                               {"profile_id", profile_id}}) {
+      st->BindAll(k, v);
+      KS_RETURN_IF_ERROR(st->Run());
+      st->Reset();
+    }
+  }
+  KS_ASSIGN_OR_RETURN(CachedStatement user, db.Prepare(
+      "INSERT INTO users(id, full_name, created_at, updated_at) VALUES (?, 'Local user', ?, ?)"));
+  user->BindAll(profile_id, now, now);
+  return user->Run();
+}
+
+struct Migration {
+  int version;
+  Status (*apply)(Database&);
+};
+
+const Migration kMigrations[] = {
+    {1, ApplyV1},
+};
+
+}  // namespace
+
+Result<int> SchemaVersion(Database& db) {
+  KS_ASSIGN_OR_RETURN(int64_t v, db.QueryInt("PRAGMA user_version"));
+  return static_cast<int>(v);
+}
+
+Status Migrate(Database& db, int target) {
+  if (target < 1 || target > kSchemaVersion) return InvalidArgument("no such schema version", "target");
+  KS_ASSIGN_OR_RETURN(int64_t app_id, db.QueryInt("PRAGMA application_id"));
+  KS_ASSIGN_OR_RETURN(int version, SchemaVersion(db));
+  if (version == 0) {
+    // A database with tables but no version is not ours; do not write into it.
+    KS_ASSIGN_OR_RETURN(int64_t tables, db.QueryInt("SELECT count(*) FROM sqlite_schema"));
+    if (tables > 0 || (app_id != 0 && app_id != kApplicationId)) {
+      return Status(Code::kCorrupt, "not a kspace store (an unrelated SQLite database)");
+    }
+  } else if (app_id != kApplicationId) {
+    return Status(Code::kCorrupt, "not a kspace store (wrong application id)");
+  }
+  if (version > kSchemaVersion) {
+    return Status(Code::kUnsupported, "this store was written by a newer kspace (schema " +
+                                          std::to_string(version) + ", this build reads up to " +
+                                          std::to_string(kSchemaVersion) + ")");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version || m.version > target) continue;
+    KS_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    KS_RETURN_IF_ERROR(m.apply(db));
+    KS_RETURN_IF_ERROR(db.Exec("PRAGMA application_id = " + std::to_string(kApplicationId) +
+                               "; PRAGMA user_version = " + std::to_string(m.version)));
+    KS_RETURN_IF_ERROR(tx.Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace kspace::store

@@ -1,0 +1,249 @@
+#include "store/vfs.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "store/memory_backend.h"
+#include "util/clock.h"
+#include "util/random.h"
+
+namespace kspace::store {
+
+// Everything one registered VFS needs; sqlite3_vfs::pAppData points here.
+struct Vfs::Impl {
+  sqlite3_vfs vfs{};
+  std::string name;
+  FileBackend* backend = nullptr;  // the store's files
+  MemoryBackend temp;              // SQLite's anonymous temporary files
+};
+
+namespace {
+
+// One open file. SQLite allocates szOsFile bytes for it; we construct it in place in xOpen and
+// destroy it in xClose. `base` must stay the first member.
+struct KsFile {
+  sqlite3_file base;
+  FileBackend* backend;
+  int handle;
+  bool delete_on_close;
+  std::string name;
+};
+
+KsFile* AsFile(sqlite3_file* f) { return reinterpret_cast<KsFile*>(f); }
+Vfs::Impl* AsImpl(sqlite3_vfs* v) { return static_cast<Vfs::Impl*>(v->pAppData); }
+
+int IoCode(const Status& s, int fallback) {
+  if (s.ok()) return SQLITE_OK;
+  if (s.code() == Code::kQuotaExceeded) return SQLITE_FULL;
+  return fallback;
+}
+
+int xClose(sqlite3_file* f) {
+  KsFile* file = AsFile(f);
+  Status s = file->backend->Close(file->handle);
+  if (file->delete_on_close && !file->name.empty()) {
+    Status d = file->backend->Delete(file->name);
+    if (s.ok()) s = d;
+  }
+  file->~KsFile();
+  return IoCode(s, SQLITE_IOERR_CLOSE);
+}
+
+int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
+  KsFile* file = AsFile(f);
+  if (amt < 0 || off < 0) return SQLITE_IOERR_READ;
+  Result<size_t> got = file->backend->Read(file->handle, buf, static_cast<size_t>(amt),
+                                           static_cast<uint64_t>(off));
+  if (!got.ok()) return IoCode(got.status(), SQLITE_IOERR_READ);
+  if (*got < static_cast<size_t>(amt)) {
+    // SQLite requires the unread tail to be zero-filled on a short read.
+    std::memset(static_cast<char*>(buf) + *got, 0, static_cast<size_t>(amt) - *got);
+    return SQLITE_IOERR_SHORT_READ;
+  }
+  return SQLITE_OK;
+}
+
+int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
+  KsFile* file = AsFile(f);
+  if (amt < 0 || off < 0) return SQLITE_IOERR_WRITE;
+  return IoCode(file->backend->Write(file->handle, buf, static_cast<size_t>(amt),
+                                     static_cast<uint64_t>(off)),
+                SQLITE_IOERR_WRITE);
+}
+
+int xTruncate(sqlite3_file* f, sqlite3_int64 size) {
+  KsFile* file = AsFile(f);
+  if (size < 0) return SQLITE_IOERR_TRUNCATE;
+  return IoCode(file->backend->Truncate(file->handle, static_cast<uint64_t>(size)),
+                SQLITE_IOERR_TRUNCATE);
+}
+
+int xSync(sqlite3_file* f, int) {
+  KsFile* file = AsFile(f);
+  return IoCode(file->backend->Sync(file->handle), SQLITE_IOERR_FSYNC);
+}
+
+int xFileSize(sqlite3_file* f, sqlite3_int64* size) {
+  KsFile* file = AsFile(f);
+  Result<uint64_t> s = file->backend->Size(file->handle);
+  if (!s.ok()) return IoCode(s.status(), SQLITE_IOERR_FSTAT);
+  *size = static_cast<sqlite3_int64>(*s);
+  return SQLITE_OK;
+}
+
+// Single connection, exclusive locking mode: there is nobody to lock against.
+int xLock(sqlite3_file*, int) { return SQLITE_OK; }
+int xUnlock(sqlite3_file*, int) { return SQLITE_OK; }
+int xCheckReservedLock(sqlite3_file*, int* out) {
+  *out = 0;
+  return SQLITE_OK;
+}
+int xFileControl(sqlite3_file*, int, void*) { return SQLITE_NOTFOUND; }
+int xSectorSize(sqlite3_file*) { return 4096; }
+int xDeviceCharacteristics(sqlite3_file*) { return SQLITE_IOCAP_POWERSAFE_OVERWRITE; }
+
+const sqlite3_io_methods kIoMethods = {
+    1,          xClose,      xRead,       xWrite,
+    xTruncate,  xSync,       xFileSize,   xLock,
+    xUnlock,    xCheckReservedLock,       xFileControl,
+    xSectorSize, xDeviceCharacteristics,  nullptr,
+    nullptr,    nullptr,     nullptr,     nullptr,
+    nullptr,
+};
+
+int xOpen(sqlite3_vfs* v, const char* name, sqlite3_file* f, int flags, int* out_flags) {
+  Vfs::Impl* impl = AsImpl(v);
+  f->pMethods = nullptr;  // tells SQLite not to call xClose if we fail
+  FileBackend* backend = impl->backend;
+  std::string file_name = name ? name : "";
+  int handle;
+  if (name == nullptr || impl->backend == nullptr) {
+    // Anonymous temp file (or the default VFS, which only ever holds temporary data).
+    backend = &impl->temp;
+    if (name == nullptr) {
+      handle = impl->temp.OpenAnonymous();
+    } else {
+      Result<int> h = impl->temp.Open(file_name, (flags & SQLITE_OPEN_CREATE) != 0);
+      if (!h.ok()) return SQLITE_CANTOPEN;
+      handle = *h;
+    }
+  } else {
+    Result<int> h = backend->Open(file_name, (flags & SQLITE_OPEN_CREATE) != 0);
+    if (!h.ok()) return SQLITE_CANTOPEN;
+    handle = *h;
+  }
+  new (f) KsFile{{&kIoMethods}, backend, handle, (flags & SQLITE_OPEN_DELETEONCLOSE) != 0,
+                 name ? std::move(file_name) : std::string()};
+  if (out_flags) *out_flags = flags;
+  return SQLITE_OK;
+}
+
+int xDelete(sqlite3_vfs* v, const char* name, int) {
+  Vfs::Impl* impl = AsImpl(v);
+  FileBackend* backend = impl->backend ? impl->backend : &impl->temp;
+  return IoCode(backend->Delete(name), SQLITE_IOERR_DELETE);
+}
+
+int xAccess(sqlite3_vfs* v, const char* name, int, int* out) {
+  Vfs::Impl* impl = AsImpl(v);
+  FileBackend* backend = impl->backend ? impl->backend : &impl->temp;
+  Result<bool> e = backend->Exists(name);
+  if (!e.ok()) return IoCode(e.status(), SQLITE_IOERR_ACCESS);
+  *out = *e ? 1 : 0;
+  return SQLITE_OK;
+}
+
+int xFullPathname(sqlite3_vfs*, const char* name, int n_out, char* out) {
+  // Names are already what the backend understands; SQLite only needs a stable spelling.
+  size_t len = std::strlen(name);
+  if (n_out <= 0 || len + 1 > static_cast<size_t>(n_out)) return SQLITE_CANTOPEN;
+  std::memcpy(out, name, len + 1);
+  return SQLITE_OK;
+}
+
+int xRandomness(sqlite3_vfs*, int n, char* out) {
+  if (n > 0) RandomBytes(out, static_cast<size_t>(n));
+  return n;
+}
+
+// Nothing in kspace waits on a lock, so sleeping would only stall the worker.
+int xSleep(sqlite3_vfs*, int microseconds) { return microseconds; }
+
+// Julian day number of the Unix epoch, in milliseconds.
+constexpr sqlite3_int64 kUnixEpochJulianMs = 210866760000000LL;
+
+int xCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
+  *out = kUnixEpochJulianMs + NowMillis();
+  return SQLITE_OK;
+}
+
+int xCurrentTime(sqlite3_vfs* v, double* out) {
+  sqlite3_int64 ms;
+  xCurrentTimeInt64(v, &ms);
+  *out = static_cast<double>(ms) / 86400000.0;
+  return SQLITE_OK;
+}
+
+int xGetLastError(sqlite3_vfs*, int, char*) { return 0; }
+
+void InitVfsStruct(Vfs::Impl* impl) {
+  sqlite3_vfs& v = impl->vfs;
+  v.iVersion = 2;
+  v.szOsFile = sizeof(KsFile);
+  v.mxPathname = 1024;
+  v.zName = impl->name.c_str();
+  v.pAppData = impl;
+  v.xOpen = xOpen;
+  v.xDelete = xDelete;
+  v.xAccess = xAccess;
+  v.xFullPathname = xFullPathname;
+  v.xRandomness = xRandomness;
+  v.xSleep = xSleep;
+  v.xCurrentTime = xCurrentTime;
+  v.xGetLastError = xGetLastError;
+  v.xCurrentTimeInt64 = xCurrentTimeInt64;
+}
+
+std::atomic<int> g_next_vfs_id{1};
+
+}  // namespace
+
+Result<std::unique_ptr<Vfs>> Vfs::Register(std::unique_ptr<FileBackend> backend) {
+  if (!backend) return InvalidArgument("no file backend");
+  int rc = sqlite3_initialize();
+  if (rc != SQLITE_OK) return Internal("sqlite3_initialize failed: " + std::string(sqlite3_errstr(rc)));
+  auto vfs = std::make_unique<Vfs>();
+  vfs->impl_ = std::make_unique<Impl>();
+  vfs->backend_ = std::move(backend);
+  vfs->name_ = "kspace-" + std::to_string(g_next_vfs_id.fetch_add(1));
+  vfs->impl_->name = vfs->name_;
+  vfs->impl_->backend = vfs->backend_.get();
+  InitVfsStruct(vfs->impl_.get());
+  rc = sqlite3_vfs_register(&vfs->impl_->vfs, 0);
+  if (rc != SQLITE_OK) return Internal("sqlite3_vfs_register failed: " + std::string(sqlite3_errstr(rc)));
+  return vfs;
+}
+
+Vfs::~Vfs() {
+  if (impl_) sqlite3_vfs_unregister(&impl_->vfs);
+}
+
+int RegisterDefaultVfs() {
+  // Static storage: the default VFS lives as long as the process.
+  static Vfs::Impl impl;
+  if (impl.name.empty()) {
+    impl.name = "kspace-default";
+    InitVfsStruct(&impl);
+  }
+  return sqlite3_vfs_register(&impl.vfs, 1);
+}
+
+}  // namespace kspace::store
+
+// SQLITE_OS_OTHER builds call these from sqlite3_initialize() / sqlite3_shutdown().
+extern "C" int sqlite3_os_init(void) { return kspace::store::RegisterDefaultVfs(); }
+extern "C" int sqlite3_os_end(void) { return SQLITE_OK; }

@@ -1,0 +1,171 @@
+// Native tests of src/store: the VFS over each backend, durability settings, schema, digests.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/memory_backend.h"
+#include "store/posix_backend.h"
+#include "store/store.h"
+#include "util/sha256.h"
+#include "util/uuid.h"
+
+namespace kspace::store {
+namespace {
+
+std::string TempPath(const std::string& leaf) {
+  auto dir = std::filesystem::temp_directory_path() / ("ks-store-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / leaf).string();
+}
+
+TEST(Sha256, MatchesKnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  std::string million(1000000, 'a');
+  EXPECT_EQ(Sha256Hex(million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  // Streaming in odd pieces gives the same digest.
+  Sha256 h;
+  for (size_t i = 0; i < million.size(); i += 777) h.Update(million.substr(i, 777));
+  EXPECT_EQ(h.HexDigest(), Sha256Hex(million));
+}
+
+TEST(Uuid, V7IsCanonicalAndOrdered) {
+  std::string a = NewUuid();
+  EXPECT_TRUE(IsUuid(a));
+  EXPECT_EQ(a[14], '7');
+  std::string b = NewUuid();
+  EXPECT_NE(a, b);
+  EXPECT_LE(a.substr(0, 13), b.substr(0, 13));  // millisecond prefix never goes backwards
+  EXPECT_FALSE(IsUuid("not-a-uuid"));
+  EXPECT_FALSE(IsUuid("0190c2d1-7a3b-7c4d-8e5f-0123456789ag"));
+  auto parsed = ParseUuid("0190C2D1-7A3B-7C4D-8E5F-0123456789AB", "id");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, "0190c2d1-7a3b-7c4d-8e5f-0123456789ab");
+  EXPECT_EQ(ParseUuid("x", "spaceId").status().field(), "spaceId");
+}
+
+TEST(Store, CreatesSchemaInMemory) {
+  auto store = Store::Open(std::make_unique<MemoryBackend>(), {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE(IsUuid((*store)->id()));
+  EXPECT_TRUE(IsUuid((*store)->profile_id()));
+  auto v = SchemaVersion((*store)->db());
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, kSchemaVersion);
+  auto check = (*store)->IntegrityCheck();
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, std::vector<std::string>{"ok"});
+}
+
+TEST(Store, PersistsAcrossReopenOnPosixFiles) {
+  std::string path = TempPath("persist.kspace");
+  std::filesystem::remove(path);
+  std::string id, digest;
+  {
+    StoreOptions o;
+    o.filename = path;
+    auto store = Store::Open(std::make_unique<PosixBackend>(), o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    id = (*store)->id();
+    ASSERT_TRUE((*store)->db().Exec("INSERT INTO store_meta VALUES ('probe', 'value')").ok());
+    auto d = (*store)->Digest();
+    ASSERT_TRUE(d.ok());
+    digest = *d;
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal")) << "closing should checkpoint and drop the WAL";
+  StoreOptions o;
+  o.filename = path;
+  auto store = Store::Open(std::make_unique<PosixBackend>(), o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->id(), id);
+  auto d = (*store)->Digest();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, digest);
+}
+
+TEST(Store, RejectsFilesThatAreNotStores) {
+  std::string junk = TempPath("junk.kspace");
+  {
+    std::ofstream f(junk, std::ios::binary);
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(i * 37));
+  }
+  StoreOptions o;
+  o.filename = junk;
+  auto store = Store::Open(std::make_unique<PosixBackend>(), o);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kCorrupt) << store.status().ToString();
+}
+
+TEST(Store, RejectsForeignSqliteDatabases) {
+  auto backend = std::make_unique<MemoryBackend>();
+  MemoryBackend* raw = backend.get();
+  {
+    auto vfs = Vfs::Register(std::move(backend));
+    ASSERT_TRUE(vfs.ok());
+    auto db = Database::Open("other.db", (*vfs)->name());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)").ok());
+    // Move the backend's files into a new backend by copying bytes through the interface.
+    db->reset();
+    auto h = raw->Open("other.db", false);
+    ASSERT_TRUE(h.ok());
+    auto size = raw->Size(*h);
+    std::vector<uint8_t> bytes(*size);
+    ASSERT_TRUE(raw->Read(*h, bytes.data(), bytes.size(), 0).ok());
+    auto copy = std::make_unique<MemoryBackend>();
+    auto h2 = copy->Open("other.db", true);
+    ASSERT_TRUE(copy->Write(*h2, bytes.data(), bytes.size(), 0).ok());
+    ASSERT_TRUE(copy->Close(*h2).ok());
+    StoreOptions o;
+    o.filename = "other.db";
+    auto store = Store::Open(std::move(copy), o);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().code(), Code::kCorrupt) << store.status().ToString();
+  }
+}
+
+TEST(Transaction, RollsBackUnlessCommittedAndNests) {
+  auto store = Store::Open(std::make_unique<MemoryBackend>(), {});
+  ASSERT_TRUE(store.ok());
+  Database& db = (*store)->db();
+  {
+    auto tx = Transaction::Begin(db);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(db.Exec("INSERT INTO store_meta VALUES ('a', '1')").ok());
+    {
+      auto inner = Transaction::Begin(db);
+      ASSERT_TRUE(inner.ok());
+      ASSERT_TRUE(db.Exec("INSERT INTO store_meta VALUES ('b', '2')").ok());
+      // inner goes out of scope uncommitted: only 'b' is rolled back
+    }
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM store_meta WHERE key = 'a'"), 1);
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM store_meta WHERE key = 'b'"), 0);
+  {
+    auto tx = Transaction::Begin(db);
+    ASSERT_TRUE(db.Exec("INSERT INTO store_meta VALUES ('c', '3')").ok());
+  }
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM store_meta WHERE key = 'c'"), 0);
+}
+
+TEST(Database, CachedStatementsAreReentrant) {
+  auto store = Store::Open(std::make_unique<MemoryBackend>(), {});
+  ASSERT_TRUE(store.ok());
+  Database& db = (*store)->db();
+  auto a = db.Prepare("SELECT key FROM store_meta ORDER BY key");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(*(*a)->Step());
+  auto b = db.Prepare("SELECT key FROM store_meta ORDER BY key");  // same SQL while `a` is live
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(*(*b)->Step());
+  EXPECT_EQ((*a)->Text(0), (*b)->Text(0));
+}
+
+}  // namespace
+}  // namespace kspace::store
