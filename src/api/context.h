@@ -1,0 +1,47 @@
+// What an API handler works with: the engine's state, the call's binary input and output.
+//
+// Each public method is a Handler registered by name in a MethodTable (see engine.cc). Handlers
+// validate every argument through Args before writing anything, run their writes in one
+// Transaction, and return the result as JSON (camelCase names; see README "Names").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "api/args.h"
+#include "store/store.h"
+
+namespace kspace::api {
+
+struct EngineConfig {
+  // Largest accepted source, in bytes (TOO_LARGE above it). Spaces also have quotas.
+  int64_t max_source_bytes = int64_t{64} << 20;
+};
+
+// Everything the engine keeps for one open store.
+struct EngineState {
+  std::unique_ptr<store::Store> store;
+  EngineConfig config;
+};
+
+struct Context {
+  EngineState& state;
+  std::span<const uint8_t> input;  // binary input of this call (source bytes, vectors); may be empty
+  std::vector<uint8_t>& output;    // binary output of this call (source content)
+
+  store::Database& db() { return state.store->db(); }
+  const std::string& profile_id() const { return state.store->profile_id(); }
+};
+
+using Handler = Result<json> (*)(Context&, Args&);
+using MethodTable = std::map<std::string, Handler, std::less<>>;
+
+void RegisterSpaceMethods(MethodTable& table);
+void RegisterSourceMethods(MethodTable& table);
+void RegisterStoreMethods(MethodTable& table);
+
+}  // namespace kspace::api

@@ -1,0 +1,93 @@
+#include "engine.h"
+
+#include <exception>
+#include <new>
+
+#include <nlohmann/json.hpp>
+
+namespace kspace {
+
+using json = nlohmann::json;
+
+const char* Engine::Version() { return "0.1.0"; }
+
+std::string ErrorJson(const Status& status) {
+  json e{{"code", CodeName(status.code())}, {"message", status.message()}};
+  if (!status.field().empty()) e["field"] = status.field();
+  return e.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<Engine::Options> Engine::ParseOptions(std::string_view options_json) {
+  json j = json::parse(options_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgument("open options are not valid JSON", "options");
+  KS_ASSIGN_OR_RETURN(api::Args a, api::Args::Of(j));
+  Options o;
+  KS_ASSIGN_OR_RETURN(auto filename, a.String("filename", api::StringRule{512, false, false, false}));
+  if (filename) o.store.filename = *filename;
+  KS_ASSIGN_OR_RETURN(auto max_source, a.Int("maxSourceBytes", 1, int64_t{1} << 30));
+  if (max_source) o.config.max_source_bytes = *max_source;
+  KS_ASSIGN_OR_RETURN(auto schema, a.Int("schemaVersion", 1, store::kSchemaVersion));
+  if (schema) o.store.schema_version = static_cast<int>(*schema);
+  KS_ASSIGN_OR_RETURN(auto cache, a.Int("cacheKiB", 256, 1 << 20));
+  if (cache) o.store.cache_kib = static_cast<int>(*cache);
+  KS_RETURN_IF_ERROR(a.Finish());
+  return o;
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<store::FileBackend> backend, const Options& options) {
+  auto engine = std::make_unique<Engine>();
+  engine->state_ = std::make_unique<api::EngineState>();
+  engine->state_->config = options.config;
+  KS_ASSIGN_OR_RETURN(engine->state_->store, store::Store::Open(std::move(backend), options.store));
+  api::RegisterStoreMethods(engine->methods_);
+  api::RegisterSpaceMethods(engine->methods_);
+  api::RegisterSourceMethods(engine->methods_);
+  return engine;
+}
+
+Status Engine::Close() {
+  state_.reset();
+  return Status::Ok();
+}
+
+Reply Engine::Call(std::string_view method, std::string_view args_json, std::span<const uint8_t> input) {
+  Reply reply;
+  try {
+    if (!state_) {
+      reply.status = Status(Code::kClosed, "the store is closed");
+      return reply;
+    }
+    auto it = methods_.find(method);
+    if (it == methods_.end()) {
+      reply.status = InvalidArgument("unknown method " + std::string(method), "method");
+      return reply;
+    }
+    json args = args_json.empty() ? json() : json::parse(args_json, nullptr, /*allow_exceptions=*/false);
+    if (args.is_discarded()) {
+      reply.status = InvalidArgument("arguments are not valid JSON (or not valid UTF-8)", "arguments");
+      return reply;
+    }
+    Result<api::Args> a = api::Args::Of(args);
+    if (!a.ok()) {
+      reply.status = a.status();
+      return reply;
+    }
+    api::Context ctx{*state_, input, reply.bytes};
+    Result<json> r = it->second(ctx, *a);
+    if (!r.ok()) {
+      reply.status = r.status();
+      reply.bytes.clear();
+      return reply;
+    }
+    reply.json = r->dump(-1, ' ', false, json::error_handler_t::replace);
+  } catch (const std::bad_alloc&) {
+    reply = Reply();
+    reply.status = Status(Code::kTooLarge, "out of memory while running " + std::string(method));
+  } catch (const std::exception& e) {
+    reply = Reply();
+    reply.status = Internal(std::string("unexpected error in ") + std::string(method) + ": " + e.what());
+  }
+  return reply;
+}
+
+}  // namespace kspace
