@@ -1,10 +1,110 @@
-// Embind surface of the engine (placeholder while the engine facade lands).
+// The Embind surface of the engine: the only C++ that knows about JavaScript.
+//
+//   const engine = new Module.Engine();
+//   const opened = engine.open(optionsJson, backendId);   // backendId 0 = memory, else Module.ksBackends[id]
+//   // opened: { ok: true } | { error: { code, message, field? } }
+//   const reply = engine.call(method, argsJson, bytesOrUndefined);
+//   // reply: { json: string } | { error: {...} }, plus reply.bytes (a Uint8Array copy) when binary
+//   engine.close(); engine.delete();
+//
+// Bytes enter as one bulk copy from a typed array into the heap and leave as one copy out of it
+// (memory growth would invalidate any view kept across calls). No C++ exception reaches JS.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "engine.h"
+#include "js_backend.h"
+#include "store/memory_backend.h"
+
+namespace kspace::wasm {
 namespace {
-std::string Version() { return "0.1.0"; }
-}  // namespace
 
-EMSCRIPTEN_BINDINGS(kspace_engine) { emscripten::function("version", &Version); }
+using emscripten::val;
+
+val ErrorVal(const Status& s) {
+  val e = val::object();
+  e.set("code", std::string(CodeName(s.code())));
+  e.set("message", s.message());
+  if (!s.field().empty()) e.set("field", s.field());
+  val out = val::object();
+  out.set("error", e);
+  return out;
+}
+
+std::vector<uint8_t> CopyIn(const val& bytes) {
+  std::vector<uint8_t> buf;
+  if (bytes.isUndefined() || bytes.isNull()) return buf;
+  const size_t n = bytes["length"].as<size_t>();
+  buf.resize(n);
+  if (n > 0) {
+    val view(emscripten::typed_memory_view(n, buf.data()));
+    view.call<void>("set", bytes);
+  }
+  return buf;
+}
+
+class WasmEngine {
+ public:
+  val Open(const std::string& options_json, int backend_id) {
+    try {
+      if (engine_) return ErrorVal(Status(Code::kFailedPrecondition, "engine already open"));
+      Result<Engine::Options> options = Engine::ParseOptions(options_json);
+      if (!options.ok()) return ErrorVal(options.status());
+      std::unique_ptr<store::FileBackend> backend;
+      if (backend_id == 0) {
+        backend = std::make_unique<store::MemoryBackend>();
+      } else {
+        backend = std::make_unique<JsBackend>(backend_id);
+      }
+      Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(backend), *options);
+      if (!engine.ok()) return ErrorVal(engine.status());
+      engine_ = std::move(*engine);
+      val out = val::object();
+      out.set("ok", true);
+      return out;
+    } catch (const std::exception& e) {
+      return ErrorVal(Internal(std::string("open failed: ") + e.what()));
+    }
+  }
+
+  val Call(const std::string& method, const std::string& args_json, const val& bytes) {
+    try {
+      if (!engine_) return ErrorVal(Status(Code::kClosed, "the store is closed"));
+      std::vector<uint8_t> input = CopyIn(bytes);
+      Reply r = engine_->Call(method, args_json, input);
+      if (!r.status.ok()) return ErrorVal(r.status);
+      val out = val::object();
+      out.set("json", r.json);
+      if (!r.bytes.empty()) {
+        out.set("bytes", val(emscripten::typed_memory_view(r.bytes.size(), r.bytes.data())).call<val>("slice"));
+      }
+      return out;
+    } catch (const std::exception& e) {
+      return ErrorVal(Internal(std::string("call failed: ") + e.what()));
+    }
+  }
+
+  void Close() { engine_.reset(); }
+
+ private:
+  std::unique_ptr<Engine> engine_;
+};
+
+std::string Version() { return Engine::Version(); }
+
+}  // namespace
+}  // namespace kspace::wasm
+
+EMSCRIPTEN_BINDINGS(kspace_engine) {
+  using kspace::wasm::WasmEngine;
+  emscripten::function("version", &kspace::wasm::Version);
+  emscripten::class_<WasmEngine>("Engine")
+      .constructor<>()
+      .function("open", &WasmEngine::Open)
+      .function("call", &WasmEngine::Call)
+      .function("close", &WasmEngine::Close);
+}

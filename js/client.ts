@@ -1,0 +1,326 @@
+// The Store client: a typed API over RPC to the worker that hosts the engine.
+//
+// Every method returns a promise that settles with the engine's answer or rejects with a
+// KspaceError. Arguments are checked for what JSON cannot carry (NaN, Infinity, lone surrogates,
+// functions...) here, where the field can still be named; everything else is validated by the
+// engine itself, which changes nothing when it rejects a call.
+import type { FromWorker, OpenedInfo, ToWorker, WireError, WorkerOpenOptions } from '../workers/protocol.js';
+import { KspaceError, invalid } from './errors.js';
+import type {
+  CheckResult,
+  CreateSpaceInput,
+  Id,
+  ListSourcesOptions,
+  ListSpacesOptions,
+  PurgeResult,
+  Source,
+  SourceContent,
+  SourceContentOptions,
+  SourceInput,
+  Space,
+  SpaceInput,
+  StoreStats,
+} from './types.js';
+
+/** A message channel to a worker (a browser Worker or a Node worker thread). */
+export interface Transport {
+  post(msg: ToWorker, transfer?: ArrayBuffer[]): void;
+  onMessage(handler: (msg: FromWorker) => void): void;
+  /** Called once if the worker dies or fails to start. */
+  onExit(handler: (reason: string) => void): void;
+  /** Whether the worker should keep a Node process alive (only meaningful in Node). */
+  setBusy?(busy: boolean): void;
+  terminate(): void;
+}
+
+interface Pending {
+  resolve(v: { value: unknown; bytes?: Uint8Array }): void;
+  reject(e: KspaceError): void;
+}
+
+/**
+ * Throws INVALID_ARGUMENT (naming the field) for values JSON would silently change or drop:
+ * NaN and Infinity (they become null), strings with lone surrogates (not valid Unicode),
+ * functions, symbols, bigints, binary arrays, and cycles.
+ */
+export function assertJsonSafe(value: unknown, field: string, seen: Set<object> = new Set()): void {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw invalid(`${field} must be a finite number`, field);
+      return;
+    case 'string':
+      if (!value.isWellFormed()) throw invalid(`${field} is not valid Unicode (it has a lone surrogate)`, field);
+      return;
+    case 'boolean':
+    case 'undefined':
+      return;
+    case 'bigint':
+      throw invalid(`${field} must be a number, not a bigint`, field);
+    case 'function':
+    case 'symbol':
+      throw invalid(`${field} cannot be a ${typeof value}`, field);
+    case 'object': {
+      if (value === null) return;
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        throw invalid(`${field} cannot hold binary data here`, field);
+      }
+      if (seen.has(value)) throw invalid(`${field} contains a cycle`, field);
+      seen.add(value);
+      if (Array.isArray(value)) {
+        value.forEach((v, i) => assertJsonSafe(v, `${field}[${i}]`, seen));
+      } else {
+        for (const [k, v] of Object.entries(value)) assertJsonSafe(v, field ? `${field}.${k}` : k, seen);
+      }
+      seen.delete(value);
+      return;
+    }
+  }
+}
+
+function objectArg<T>(value: T | undefined, field: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${field} must be an object`, field);
+  return value;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Store {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closedReason: string | null = null;
+  private closing: Promise<void> | null = null;
+  private closeWaiter: (() => void) | null = null;
+
+  private constructor(
+    private readonly transport: Transport,
+    /** Engine version and where the store lives. */
+    readonly info: OpenedInfo,
+    private readonly maxSourceBytes: number,
+  ) {
+    transport.onMessage((msg) => this.onMessage(msg));
+    transport.onExit((reason) => this.fail(`the store's worker stopped: ${reason}`));
+  }
+
+  /** Opens a store in a worker reached through `transport`. Used by openStore(). */
+  static open(transport: Transport, options: WorkerOpenOptions, maxSourceBytes: number): Promise<Store> {
+    return new Promise<Store>((resolve, reject) => {
+      let settled = false;
+      transport.onExit((reason) => {
+        if (!settled) {
+          settled = true;
+          reject(new KspaceError('INTERNAL', `the store's worker failed to start: ${reason}`));
+        }
+      });
+      transport.onMessage((msg) => {
+        if (settled) return;
+        if (msg.type === 'opened') {
+          settled = true;
+          resolve(new Store(transport, msg.info, maxSourceBytes));
+        } else if (msg.type === 'openFailed') {
+          settled = true;
+          transport.terminate();
+          reject(KspaceError.fromWire(msg.error));
+        }
+      });
+      transport.setBusy?.(true);
+      transport.post({ type: 'open', options });
+    });
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'result') {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      this.updateBusy();
+      if (msg.ok) p.resolve(msg.bytes ? { value: msg.value, bytes: msg.bytes } : { value: msg.value });
+      else p.reject(KspaceError.fromWire(msg.error));
+    } else if (msg.type === 'closed') {
+      this.closeWaiter?.();
+    }
+  }
+
+  private updateBusy(): void {
+    this.transport.setBusy?.(this.pending.size > 0 || this.closing !== null);
+  }
+
+  private fail(reason: string): void {
+    if (this.closedReason === null) this.closedReason = reason;
+    const err = new KspaceError('CLOSED', reason);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.closeWaiter?.();
+    this.updateBusy();
+  }
+
+  /** Sends one call; rejects at once with CLOSED after close() or a worker failure. */
+  private async rpc(method: string, args: Record<string, unknown>, bytes?: Uint8Array, transfer?: ArrayBuffer[]) {
+    if (this.closedReason !== null || this.closing) {
+      throw new KspaceError('CLOSED', this.closedReason ?? 'the store is closed');
+    }
+    assertJsonSafe(args, '');
+    const id = this.nextId++;
+    const result = new Promise<{ value: unknown; bytes?: Uint8Array }>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+    });
+    this.updateBusy();
+    const msg: ToWorker = bytes ? { type: 'call', id, method, args, bytes } : { type: 'call', id, method, args };
+    this.transport.post(msg, transfer);
+    return result;
+  }
+
+  private async call<T>(method: string, args: Record<string, unknown>): Promise<T> {
+    return (await this.rpc(method, args)).value as T;
+  }
+
+  // ---- spaces ------------------------------------------------------------------------------
+
+  /** Creates a space. `title` is required; the quota defaults to 1 GiB. */
+  createSpace(input: CreateSpaceInput): Promise<Space> {
+    return this.call('createSpace', { ...objectArg(input, 'input') });
+  }
+
+  /** The space with this id, also when soft-deleted (see `deletedAt`). NOT_FOUND otherwise. */
+  getSpace(spaceId: Id): Promise<Space> {
+    return this.call('getSpace', { spaceId });
+  }
+
+  /** Spaces in creation order; deleted ones only with `includeDeleted`. */
+  listSpaces(options?: ListSpacesOptions): Promise<Space[]> {
+    return this.call('listSpaces', { ...objectArg(options, 'options') });
+  }
+
+  /** Changes the given fields; `null` clears icon, coverImage and guestAccessExpiry. */
+  updateSpace(spaceId: Id, patch: SpaceInput): Promise<Space> {
+    return this.call('updateSpace', { ...objectArg(patch, 'patch'), spaceId });
+  }
+
+  /** Soft-deletes a space: hidden from listSpaces, read-only, restorable until purged. */
+  deleteSpace(spaceId: Id): Promise<Space> {
+    return this.call('deleteSpace', { spaceId });
+  }
+
+  restoreSpace(spaceId: Id): Promise<Space> {
+    return this.call('restoreSpace', { spaceId });
+  }
+
+  /** Permanently removes a deleted space, its sources, and blobs nothing else uses. */
+  purgeSpace(spaceId: Id): Promise<PurgeResult> {
+    return this.call('purgeSpace', { spaceId });
+  }
+
+  // ---- sources -----------------------------------------------------------------------------
+
+  /**
+   * Adds a source from `text` or `bytes`. Identical bytes are stored once. Fails with
+   * QUOTA_EXCEEDED (nothing written) when the space's quota would be exceeded, and TOO_LARGE above
+   * maxSourceBytes.
+   */
+  addSource(spaceId: Id, input: SourceInput): Promise<Source> {
+    const { text, bytes, ...rest } = objectArg(input, 'input');
+    let payload: Uint8Array;
+    let transfer: ArrayBuffer[] | undefined;
+    let content: 'text' | 'bytes';
+    if (text !== undefined && bytes !== undefined) return Promise.reject(invalid('give either text or bytes, not both', 'text'));
+    if (text !== undefined) {
+      if (typeof text !== 'string') return Promise.reject(invalid('text must be a string', 'text'));
+      if (!text.isWellFormed()) return Promise.reject(invalid('text is not valid Unicode (it has a lone surrogate)', 'text'));
+      // A string can hold at most 3 UTF-8 bytes per code unit: check the limit before encoding.
+      if (text.length > this.maxSourceBytes && text.length / 3 > this.maxSourceBytes) {
+        return Promise.reject(new KspaceError('TOO_LARGE', `text is larger than ${this.maxSourceBytes} bytes`, 'text'));
+      }
+      payload = encoder.encode(text);
+      transfer = [payload.buffer as ArrayBuffer];
+      content = 'text';
+    } else if (bytes !== undefined) {
+      if (bytes instanceof ArrayBuffer) payload = new Uint8Array(bytes);
+      else if (bytes instanceof Uint8Array) payload = bytes;
+      else return Promise.reject(invalid('bytes must be a Uint8Array or ArrayBuffer', 'bytes'));
+      content = 'bytes';
+    } else {
+      return Promise.reject(invalid('a source needs text or bytes', 'text'));
+    }
+    if (payload.byteLength > this.maxSourceBytes) {
+      return Promise.reject(
+        new KspaceError('TOO_LARGE', `source is ${payload.byteLength} bytes; the limit is ${this.maxSourceBytes}`, content),
+      );
+    }
+    if (payload.byteLength === 0) return Promise.reject(invalid("the source's content is empty", content));
+    return this.rpc('addSource', { ...rest, spaceId, content }, payload, transfer).then((r) => r.value as Source);
+  }
+
+  getSource(sourceId: Id): Promise<Source> {
+    return this.call('getSource', { sourceId });
+  }
+
+  /** Sources of a space in the order they were added (paginate with `limit` and `after`). */
+  listSources(spaceId: Id, options?: ListSourcesOptions): Promise<Source[]> {
+    return this.call('listSources', { ...objectArg(options, 'options'), spaceId });
+  }
+
+  /** The original bytes of a source, or with `processed: true` its processed text. */
+  async getSourceContent(sourceId: Id, options?: SourceContentOptions): Promise<SourceContent> {
+    const r = await this.rpc('getSourceContent', { ...objectArg(options, 'options'), sourceId });
+    const meta = r.value as Omit<SourceContent, 'bytes' | 'text'>;
+    const bytes = r.bytes ?? new Uint8Array(0);
+    return { ...meta, bytes, text: meta.processed ? decoder.decode(bytes) : null };
+  }
+
+  /** Soft-deletes a source; the space's counters drop at once. */
+  deleteSource(sourceId: Id): Promise<Source> {
+    return this.call('deleteSource', { sourceId });
+  }
+
+  /** Restores a deleted source (QUOTA_EXCEEDED if it no longer fits). */
+  restoreSource(sourceId: Id): Promise<Source> {
+    return this.call('restoreSource', { sourceId });
+  }
+
+  /** Permanently removes a deleted source and blobs nothing else uses. */
+  purgeSource(sourceId: Id): Promise<PurgeResult> {
+    return this.call('purgeSource', { sourceId });
+  }
+
+  // ---- the store ---------------------------------------------------------------------------
+
+  stats(): Promise<StoreStats> {
+    return this.call('stats', {});
+  }
+
+  /** A SHA-256 over the store's whole content: equal digests mean equal stores. */
+  async digest(): Promise<string> {
+    return (await this.call<{ digest: string }>('digest', {})).digest;
+  }
+
+  /** SQLite's integrity and foreign-key checks over the whole file. */
+  check(): Promise<CheckResult> {
+    return this.call('check', {});
+  }
+
+  /** Closes the store after the calls already made finish. Later calls fail with CLOSED. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    if (this.closedReason !== null) return Promise.resolve();
+    this.closing = new Promise<void>((resolve) => {
+      this.closeWaiter = () => {
+        this.closeWaiter = null;
+        this.closedReason ??= 'the store is closed';
+        this.transport.setBusy?.(false);
+        this.transport.terminate();
+        resolve();
+      };
+      this.transport.post({ type: 'close', id: this.nextId++ });
+    });
+    this.updateBusy();
+    return this.closing;
+  }
+
+  /** True once close() finished or the worker stopped. */
+  get closed(): boolean {
+    return this.closedReason !== null;
+  }
+}
+
+export type { WireError };

@@ -1,0 +1,44 @@
+// kspace for browsers (and bundlers): the package entry. The engine runs in a dedicated module
+// Worker; stores live in the Origin Private File System ({ name }) or in memory ({ memory: true }).
+//
+//   import { openStore } from 'kspace';
+//   const store = await openStore({ name: 'notes' });
+import { Store, type Transport } from './client.js';
+import { KspaceError } from './errors.js';
+import { resolveOpenOptions } from './open-options.js';
+import type { OpenStoreOptions } from './types.js';
+
+export { Store, assertJsonSafe } from './client.js';
+export { KspaceError, type ErrorCode } from './errors.js';
+export type * from './types.js';
+
+function browserTransport(worker: Worker): Transport {
+  let onExit: ((reason: string) => void) | null = null;
+  worker.addEventListener('error', (e) => onExit?.(e.message || 'worker error'));
+  worker.addEventListener('messageerror', () => onExit?.('a message could not be decoded'));
+  return {
+    post: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
+    onMessage: (handler) => {
+      worker.onmessage = (e: MessageEvent) => handler(e.data);
+    },
+    onExit: (handler) => {
+      onExit = handler;
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+/**
+ * Opens a store: `{ name }` in the Origin Private File System, or `{ memory: true }`.
+ * Rejects with STORE_LOCKED when another tab or worker has the store open.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { open, maxSourceBytes } = resolveOpenOptions(options, 'browser');
+  if (typeof Worker === 'undefined') throw new KspaceError('UNSUPPORTED', 'this environment has no Web Workers');
+  // The literal `new Worker(new URL(...), { type: 'module' })` form lets Vite and webpack find and
+  // bundle the worker (and, through it, the .wasm file).
+  const worker = options.workerUrl
+    ? new Worker(options.workerUrl, { type: 'module' })
+    : new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' });
+  return Store.open(browserTransport(worker), open, maxSourceBytes);
+}

@@ -1,0 +1,175 @@
+// The public data types of the kspace API. Field names are the SQL schema's snake_case names in
+// camelCase; ids are UUID strings; times are ISO 8601 UTC strings ("2026-11-22T03:40:00.123Z").
+
+/** A UUID string. */
+export type Id = string;
+/** An ISO 8601 UTC timestamp string. */
+export type Timestamp = string;
+/** Any JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+export type AccessLevel = 'private' | 'shared' | 'public';
+export type SpaceStatus = 'active' | 'archived';
+export type ProcessingStatus = 'idle' | 'processing' | 'failed';
+
+/** A knowledge space (seed 000 SPACES). */
+export interface Space {
+  id: Id;
+  title: string;
+  description: string;
+  /** A URL or an emoji. */
+  icon: string | null;
+  coverImage: string | null;
+  keywords: string[];
+  ownerId: Id;
+  createdAt: Timestamp;
+  createdBy: Id;
+  lastUpdatedAt: Timestamp;
+  lastUpdatedBy: Id;
+  /** Live (not deleted) sources in the space. Exact: updated in the same transaction as the sources. */
+  documentCount: number;
+  /** Sum of the live sources' original sizes, in bytes (counted per source, even when bytes are shared). */
+  totalSizeBytes: number;
+  /** Writes that would take totalSizeBytes above this fail with QUOTA_EXCEEDED. Default 1 GiB. */
+  storageQuotaBytes: number;
+  accessLevel: AccessLevel;
+  guestAccessEnabled: boolean;
+  guestAccessExpiry: Timestamp | null;
+  status: SpaceStatus;
+  processingStatus: ProcessingStatus;
+  /** Set when soft-deleted; the space can be restored until it is purged. */
+  deletedAt: Timestamp | null;
+}
+
+/** Fields accepted by createSpace (title required) and updateSpace (all optional). */
+export interface SpaceInput {
+  title?: string;
+  description?: string;
+  icon?: string | null;
+  coverImage?: string | null;
+  keywords?: string[];
+  storageQuotaBytes?: number;
+  accessLevel?: AccessLevel;
+  guestAccessEnabled?: boolean;
+  guestAccessExpiry?: Timestamp | null;
+  status?: SpaceStatus;
+}
+
+export interface CreateSpaceInput extends SpaceInput {
+  title: string;
+}
+
+export type MediaType = 'document' | 'text' | 'web' | 'image' | 'audio' | 'video';
+export type SourceOrigin = 'upload' | 'paste' | 'web' | 'vault' | 'import' | 'gdrive' | 'onedrive' | 'notion';
+export type SourceStatus = 'processing' | 'processed' | 'failed';
+
+/** A content source: a document, note, page or file in a space (seed 000 CONTENT_SOURCES). */
+export interface Source {
+  id: Id;
+  spaceId: Id;
+  ownerId: Id;
+  title: string;
+  mediaType: MediaType;
+  origin: SourceOrigin;
+  mimeType: string | null;
+  /** Where it came from, e.g. its path in a vault or folder. */
+  path: string | null;
+  /** SHA-256 (hex) of the original bytes; identical bytes are stored once. */
+  originalBlobHash: string;
+  /** SHA-256 of the processed text, for text-like sources. */
+  processedBlobHash: string | null;
+  contentSummary: string | null;
+  keywords: string[];
+  metadata: JsonObject;
+  status: SourceStatus;
+  /** Why processing failed, when status is 'failed'. */
+  errorMessage: string | null;
+  numChunks: number;
+  /** Size of the original bytes. */
+  totalSizeBytes: number;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  deletedAt: Timestamp | null;
+}
+
+/** A new source: exactly one of `text` or `bytes`. */
+export interface SourceInput {
+  title: string;
+  mediaType: MediaType;
+  origin: SourceOrigin;
+  text?: string;
+  bytes?: Uint8Array | ArrayBuffer;
+  mimeType?: string;
+  path?: string;
+  keywords?: string[];
+  metadata?: JsonObject;
+}
+
+export interface ListSpacesOptions {
+  includeDeleted?: boolean;
+}
+
+export interface ListSourcesOptions {
+  includeDeleted?: boolean;
+  status?: SourceStatus;
+  /** At most this many (1-10000, default 1000). */
+  limit?: number;
+  /** Continue after this source id (the last one of the previous page). */
+  after?: Id;
+}
+
+export interface SourceContentOptions {
+  /** The processed text instead of the original bytes. */
+  processed?: boolean;
+}
+
+export interface SourceContent {
+  sourceId: Id;
+  processed: boolean;
+  mimeType: string | null;
+  hash: string;
+  sizeBytes: number;
+  bytes: Uint8Array;
+  /** The bytes decoded as UTF-8, for processed text. */
+  text: string | null;
+}
+
+export interface PurgeResult {
+  purged: true;
+  freedBytes: number;
+}
+
+export interface StoreStats {
+  storeId: Id;
+  profileId: Id;
+  schemaVersion: number;
+  spaces: number;
+  deletedSpaces: number;
+  sources: number;
+  deletedSources: number;
+  blobs: number;
+  blobBytes: number;
+  fileBytes: number;
+  freeBytes: number;
+  pageSize: number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  problems: string[];
+}
+
+/** Where a store lives. Exactly one of path (Node), name (browser, OPFS) or memory. */
+export interface OpenStoreOptions {
+  /** Node: the store's file path. */
+  path?: string;
+  /** Browser: the store's name in the Origin Private File System. */
+  name?: string;
+  /** Both: a store that lives only as long as it is open. */
+  memory?: boolean;
+  /** Largest source accepted, in bytes (default 64 MiB). */
+  maxSourceBytes?: number;
+  /** Advanced: the worker script to run, when a bundler cannot resolve the default. */
+  workerUrl?: string | URL;
+}

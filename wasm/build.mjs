@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Builds kspace: toolchain and dependencies (setup.mjs), the WebAssembly module, the TypeScript
+// client/worker/UI, and optionally the native test binaries and the demo site. Every step is
+// incremental, so a warm build is quick.
+//
+//   node wasm/build.mjs                 module + TypeScript -> dist/
+//   node wasm/build.mjs --native-tests  also native GoogleTest binaries (ASan+UBSan) and fuzzers
+//   node wasm/build.mjs --demo          also the static demo site -> build/site
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BUILD, ROOT, setup } from './setup.mjs';
+
+const args = new Set(process.argv.slice(2));
+const JOBS = String(Math.max(1, Math.min(2, (await import('node:os')).availableParallelism?.() ?? 2)));
+const log = (...a) => console.log('[build]', ...a);
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', cwd: ROOT, ...opts });
+  if (r.status !== 0) {
+    console.error(`[build] failed: ${cmd} ${argv.join(' ')}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function cmakeBuild(dir, configureArgs, { emcmake = false, targets = [] } = {}) {
+  const env = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
+  if (!fs.existsSync(path.join(dir, 'CMakeCache.txt'))) {
+    const cfg = ['-S', ROOT, '-B', dir, ...configureArgs];
+    if (emcmake) run('emcmake', ['cmake', ...cfg], { env });
+    else run('cmake', cfg, { env });
+  }
+  const t = targets.flatMap((x) => ['--target', x]);
+  run('cmake', ['--build', dir, '-j', JOBS, ...t], { env });
+}
+
+function copyIfChanged(from, to) {
+  const a = fs.readFileSync(from);
+  if (fs.existsSync(to) && Buffer.compare(a, fs.readFileSync(to)) === 0) return;
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.writeFileSync(to, a);
+}
+
+const t0 = Date.now();
+setup();
+
+log('wasm module');
+const wasmDir = path.join(BUILD, 'wasm');
+cmakeBuild(wasmDir, ['-DCMAKE_BUILD_TYPE=Release'], { emcmake: true });
+const dist = path.join(ROOT, 'dist');
+copyIfChanged(path.join(wasmDir, 'kspace.js'), path.join(dist, 'wasm', 'kspace.js'));
+copyIfChanged(path.join(wasmDir, 'kspace.wasm'), path.join(dist, 'wasm', 'kspace.wasm'));
+copyIfChanged(path.join(ROOT, 'wasm', 'kspace.d.ts'), path.join(dist, 'wasm', 'kspace.d.ts'));
+
+log('typescript');
+run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+
+if (args.has('--native-tests')) {
+  log('native tests (ASan + UBSan)');
+  cmakeBuild(path.join(BUILD, 'native-asan'), ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DKSPACE_SANITIZE=ON']);
+  if (fs.existsSync('/usr/bin/clang++') && fs.readdirSync(path.join(ROOT, 'tests', 'native', 'fuzz')).some((f) => f.endsWith('_fuzz.cc'))) {
+    log('fuzz targets (clang + libFuzzer)');
+    cmakeBuild(path.join(BUILD, 'fuzz'), ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DKSPACE_FUZZ=ON',
+      '-DCMAKE_C_COMPILER=clang', '-DCMAKE_CXX_COMPILER=clang++']);
+  }
+}
+
+if (args.has('--demo')) {
+  log('demo site');
+  run(process.execPath, [path.join(ROOT, 'demo', 'build.mjs')]);
+}
+
+log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

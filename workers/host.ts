@@ -1,0 +1,132 @@
+// The engine host: runs inside a dedicated worker (a browser Worker or a Node worker thread), owns
+// the WebAssembly module and one open store, and answers the client's messages (protocol.ts).
+//
+// Engine calls are synchronous and never interleave (JS runs one thing at a time), and no engine
+// transaction ever spans an `await`: every write the engine acknowledges is committed.
+import type { KspaceModule, WasmEngine } from '../wasm/kspace.js';
+import type { FromWorker, JsFileBackend, StoreLocation, ToWorker, WireError, WorkerOpenOptions } from './protocol.js';
+
+/** How the host talks to its client. */
+export interface Port {
+  post(msg: FromWorker, transfer?: ArrayBuffer[]): void;
+  onMessage(handler: (msg: ToWorker) => void): void;
+}
+
+/** The store's files, prepared for the engine. `backend` null means in memory. */
+export interface OpenedFiles {
+  backend: JsFileBackend | null;
+  filename: string;
+  release(): void;
+}
+
+/** What differs between the browser and Node. */
+export interface HostEnv {
+  loadModule(): Promise<KspaceModule>;
+  openFiles(location: StoreLocation): Promise<OpenedFiles>;
+}
+
+export function toWireError(e: unknown, fallbackCode = 'INTERNAL'): WireError {
+  if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
+    const err = e as { code: string; message?: string; field?: string };
+    const out: WireError = { code: err.code, message: String(err.message ?? err.code) };
+    if (err.field) out.field = err.field;
+    return out;
+  }
+  return { code: fallbackCode, message: e instanceof Error ? e.message : String(e) };
+}
+
+let nextBackendId = 1;
+
+export class Host {
+  private module: KspaceModule | null = null;
+  private engine: WasmEngine | null = null;
+  private files: OpenedFiles | null = null;
+  private backendId = 0;
+
+  constructor(
+    private readonly port: Port,
+    private readonly env: HostEnv,
+  ) {
+    port.onMessage((msg) => {
+      this.dispatch(msg).catch((e: unknown) => {
+        // Last resort: never leave the client waiting on a message we could not handle.
+        if ('id' in msg) this.port.post({ type: 'result', id: msg.id, ok: false, error: toWireError(e) });
+      });
+    });
+  }
+
+  private async dispatch(msg: ToWorker): Promise<void> {
+    switch (msg.type) {
+      case 'open':
+        return this.open(msg.options);
+      case 'call':
+        return this.call(msg.id, msg.method, msg.args, msg.bytes);
+      case 'close':
+        this.close();
+        this.port.post({ type: 'closed', id: msg.id });
+        return;
+      case 'cancel':
+      case 'callbackResult':
+        return; // no long-running jobs yet
+    }
+  }
+
+  private async open(options: WorkerOpenOptions): Promise<void> {
+    try {
+      if (this.engine) throw Object.assign(new Error('store already open'), { code: 'FAILED_PRECONDITION' });
+      this.module ??= await this.env.loadModule();
+      const files = await this.env.openFiles(options.location);
+      let id = 0;
+      if (files.backend) {
+        id = nextBackendId++;
+        this.module.ksBackends ??= {};
+        this.module.ksBackends[id] = files.backend;
+      }
+      const engine = new this.module.Engine();
+      const opened = engine.open(JSON.stringify({ ...options.engine, filename: files.filename }), id);
+      if ('error' in opened) {
+        engine.delete();
+        if (id) delete this.module.ksBackends[id];
+        files.release();
+        this.port.post({ type: 'openFailed', error: opened.error });
+        return;
+      }
+      this.engine = engine;
+      this.files = files;
+      this.backendId = id;
+      this.port.post({ type: 'opened', info: { engineVersion: this.module.version(), location: options.location } });
+    } catch (e) {
+      this.port.post({ type: 'openFailed', error: toWireError(e, 'IO_ERROR') });
+    }
+  }
+
+  private async call(id: number, method: string, args: unknown, bytes: Uint8Array | undefined): Promise<void> {
+    if (!this.engine) {
+      this.port.post({ type: 'result', id, ok: false, error: { code: 'CLOSED', message: 'the store is closed' } });
+      return;
+    }
+    const reply = this.engine.call(method, JSON.stringify(args ?? {}), bytes);
+    if ('error' in reply) {
+      this.port.post({ type: 'result', id, ok: false, error: reply.error });
+      return;
+    }
+    const value: unknown = JSON.parse(reply.json);
+    if (reply.bytes) {
+      this.port.post({ type: 'result', id, ok: true, value, bytes: reply.bytes }, [reply.bytes.buffer as ArrayBuffer]);
+    } else {
+      this.port.post({ type: 'result', id, ok: true, value });
+    }
+  }
+
+  private close(): void {
+    if (this.engine) {
+      this.engine.close();
+      this.engine.delete();
+      this.engine = null;
+    }
+    if (this.module && this.backendId) delete this.module.ksBackends[this.backendId];
+    this.backendId = 0;
+    this.files?.release();
+    this.files = null;
+  }
+}

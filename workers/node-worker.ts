@@ -1,0 +1,32 @@
+// Node worker entry: hosts the engine over ordinary files (or memory) in a worker thread, so long
+// engine calls never block the application's event loop. Started by js/node.ts.
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import createKspaceModule from '../wasm/kspace.js';
+import { Host, type OpenedFiles, type Port } from './host.js';
+import { NodeFsBackend } from './node-backend.js';
+import type { FromWorker, StoreLocation, ToWorker } from './protocol.js';
+
+if (!parentPort) throw new Error('node-worker.js must run in a worker thread');
+const parent = parentPort;
+
+const port: Port = {
+  post: (msg: FromWorker, transfer?: ArrayBuffer[]) => parent.postMessage(msg, transfer ?? []),
+  onMessage: (handler) => parent.on('message', (msg: ToWorker) => handler(msg)),
+};
+
+async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
+  if (location.kind === 'memory') return { backend: null, filename: 'memory.kspace', release: () => {} };
+  if (location.kind !== 'path') {
+    throw Object.assign(new Error('in Node a store is opened by path or in memory'), {
+      code: 'INVALID_ARGUMENT',
+      field: 'name',
+    });
+  }
+  return { backend: new NodeFsBackend(), filename: location.path, release: () => {} };
+}
+
+new Host(port, {
+  loadModule: () => createKspaceModule({ wasmBinary: fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url)) }),
+  openFiles,
+});

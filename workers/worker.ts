@@ -1,0 +1,47 @@
+// Browser worker entry: hosts the engine over OPFS (or memory) inside a dedicated module Worker.
+// Started by js/index.ts with new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' }).
+import createKspaceModule from '../wasm/kspace.js';
+import { Host, type OpenedFiles, type Port } from './host.js';
+import { acquireWebLock, checkStoreName, OpfsPoolBackend, storeDirectory } from './opfs-backend.js';
+import type { FromWorker, StoreLocation, ToWorker } from './protocol.js';
+
+interface WorkerScope {
+  postMessage(msg: unknown, transfer?: ArrayBuffer[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<ToWorker>) => void): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+const port: Port = {
+  post: (msg: FromWorker, transfer?: ArrayBuffer[]) => scope.postMessage(msg, transfer ?? []),
+  onMessage: (handler) => scope.addEventListener('message', (e) => handler(e.data)),
+};
+
+async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
+  if (location.kind === 'memory') return { backend: null, filename: 'memory.kspace', release: () => {} };
+  if (location.kind !== 'opfs') {
+    throw Object.assign(new Error('in a browser a store is opened by name (OPFS) or in memory'), {
+      code: 'INVALID_ARGUMENT',
+      field: 'path',
+    });
+  }
+  const bad = checkStoreName(location.name);
+  if (bad) throw Object.assign(new Error(bad), { code: 'INVALID_ARGUMENT', field: 'name' });
+  const unlock = await acquireWebLock(location.name);
+  try {
+    const dir = await storeDirectory(location.name);
+    const backend = await OpfsPoolBackend.open(dir, 'store.kspace');
+    return {
+      backend,
+      filename: 'store.kspace',
+      release: () => {
+        backend.closeAll();
+        unlock();
+      },
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+new Host(port, { loadModule: () => createKspaceModule(), openFiles });
