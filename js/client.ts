@@ -178,36 +178,36 @@ export class Store {
   // ---- spaces ------------------------------------------------------------------------------
 
   /** Creates a space. `title` is required; the quota defaults to 1 GiB. */
-  createSpace(input: CreateSpaceInput): Promise<Space> {
+  async createSpace(input: CreateSpaceInput): Promise<Space> {
     return this.call('createSpace', { ...objectArg(input, 'input') });
   }
 
   /** The space with this id, also when soft-deleted (see `deletedAt`). NOT_FOUND otherwise. */
-  getSpace(spaceId: Id): Promise<Space> {
+  async getSpace(spaceId: Id): Promise<Space> {
     return this.call('getSpace', { spaceId });
   }
 
   /** Spaces in creation order; deleted ones only with `includeDeleted`. */
-  listSpaces(options?: ListSpacesOptions): Promise<Space[]> {
+  async listSpaces(options?: ListSpacesOptions): Promise<Space[]> {
     return this.call('listSpaces', { ...objectArg(options, 'options') });
   }
 
   /** Changes the given fields; `null` clears icon, coverImage and guestAccessExpiry. */
-  updateSpace(spaceId: Id, patch: SpaceInput): Promise<Space> {
+  async updateSpace(spaceId: Id, patch: SpaceInput): Promise<Space> {
     return this.call('updateSpace', { ...objectArg(patch, 'patch'), spaceId });
   }
 
   /** Soft-deletes a space: hidden from listSpaces, read-only, restorable until purged. */
-  deleteSpace(spaceId: Id): Promise<Space> {
+  async deleteSpace(spaceId: Id): Promise<Space> {
     return this.call('deleteSpace', { spaceId });
   }
 
-  restoreSpace(spaceId: Id): Promise<Space> {
+  async restoreSpace(spaceId: Id): Promise<Space> {
     return this.call('restoreSpace', { spaceId });
   }
 
   /** Permanently removes a deleted space, its sources, and blobs nothing else uses. */
-  purgeSpace(spaceId: Id): Promise<PurgeResult> {
+  async purgeSpace(spaceId: Id): Promise<PurgeResult> {
     return this.call('purgeSpace', { spaceId });
   }
 
@@ -218,18 +218,18 @@ export class Store {
    * QUOTA_EXCEEDED (nothing written) when the space's quota would be exceeded, and TOO_LARGE above
    * maxSourceBytes.
    */
-  addSource(spaceId: Id, input: SourceInput): Promise<Source> {
+  async addSource(spaceId: Id, input: SourceInput): Promise<Source> {
     const { text, bytes, ...rest } = objectArg(input, 'input');
     let payload: Uint8Array;
     let transfer: ArrayBuffer[] | undefined;
     let content: 'text' | 'bytes';
-    if (text !== undefined && bytes !== undefined) return Promise.reject(invalid('give either text or bytes, not both', 'text'));
+    if (text !== undefined && bytes !== undefined) throw invalid('give either text or bytes, not both', 'text');
     if (text !== undefined) {
-      if (typeof text !== 'string') return Promise.reject(invalid('text must be a string', 'text'));
-      if (!text.isWellFormed()) return Promise.reject(invalid('text is not valid Unicode (it has a lone surrogate)', 'text'));
+      if (typeof text !== 'string') throw invalid('text must be a string', 'text');
+      if (!text.isWellFormed()) throw invalid('text is not valid Unicode (it has a lone surrogate)', 'text');
       // A string can hold at most 3 UTF-8 bytes per code unit: check the limit before encoding.
       if (text.length > this.maxSourceBytes && text.length / 3 > this.maxSourceBytes) {
-        return Promise.reject(new KspaceError('TOO_LARGE', `text is larger than ${this.maxSourceBytes} bytes`, 'text'));
+        throw new KspaceError('TOO_LARGE', `text is larger than ${this.maxSourceBytes} bytes`, 'text');
       }
       payload = encoder.encode(text);
       transfer = [payload.buffer as ArrayBuffer];
@@ -237,26 +237,24 @@ export class Store {
     } else if (bytes !== undefined) {
       if (bytes instanceof ArrayBuffer) payload = new Uint8Array(bytes);
       else if (bytes instanceof Uint8Array) payload = bytes;
-      else return Promise.reject(invalid('bytes must be a Uint8Array or ArrayBuffer', 'bytes'));
+      else throw invalid('bytes must be a Uint8Array or ArrayBuffer', 'bytes');
       content = 'bytes';
     } else {
-      return Promise.reject(invalid('a source needs text or bytes', 'text'));
+      throw invalid('a source needs text or bytes', 'text');
     }
     if (payload.byteLength > this.maxSourceBytes) {
-      return Promise.reject(
-        new KspaceError('TOO_LARGE', `source is ${payload.byteLength} bytes; the limit is ${this.maxSourceBytes}`, content),
-      );
+      throw new KspaceError('TOO_LARGE', `source is ${payload.byteLength} bytes; the limit is ${this.maxSourceBytes}`, content);
     }
-    if (payload.byteLength === 0) return Promise.reject(invalid("the source's content is empty", content));
-    return this.rpc('addSource', { ...rest, spaceId, content }, payload, transfer).then((r) => r.value as Source);
+    if (payload.byteLength === 0) throw invalid("the source's content is empty", content);
+    return (await this.rpc('addSource', { ...rest, spaceId, content }, payload, transfer)).value as Source;
   }
 
-  getSource(sourceId: Id): Promise<Source> {
+  async getSource(sourceId: Id): Promise<Source> {
     return this.call('getSource', { sourceId });
   }
 
   /** Sources of a space in the order they were added (paginate with `limit` and `after`). */
-  listSources(spaceId: Id, options?: ListSourcesOptions): Promise<Source[]> {
+  async listSources(spaceId: Id, options?: ListSourcesOptions): Promise<Source[]> {
     return this.call('listSources', { ...objectArg(options, 'options'), spaceId });
   }
 
@@ -269,23 +267,23 @@ export class Store {
   }
 
   /** Soft-deletes a source; the space's counters drop at once. */
-  deleteSource(sourceId: Id): Promise<Source> {
+  async deleteSource(sourceId: Id): Promise<Source> {
     return this.call('deleteSource', { sourceId });
   }
 
   /** Restores a deleted source (QUOTA_EXCEEDED if it no longer fits). */
-  restoreSource(sourceId: Id): Promise<Source> {
+  async restoreSource(sourceId: Id): Promise<Source> {
     return this.call('restoreSource', { sourceId });
   }
 
   /** Permanently removes a deleted source and blobs nothing else uses. */
-  purgeSource(sourceId: Id): Promise<PurgeResult> {
+  async purgeSource(sourceId: Id): Promise<PurgeResult> {
     return this.call('purgeSource', { sourceId });
   }
 
   // ---- the store ---------------------------------------------------------------------------
 
-  stats(): Promise<StoreStats> {
+  async stats(): Promise<StoreStats> {
     return this.call('stats', {});
   }
 
@@ -295,7 +293,7 @@ export class Store {
   }
 
   /** SQLite's integrity and foreign-key checks over the whole file. */
-  check(): Promise<CheckResult> {
+  async check(): Promise<CheckResult> {
     return this.call('check', {});
   }
 
