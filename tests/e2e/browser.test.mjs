@@ -1,0 +1,149 @@
+// The client in a real browser: the engine in a dedicated worker, the store on OPFS.
+// Create a space and sources, reload, and they are there; a second tab gets STORE_LOCKED; the
+// demo page works through its UI; no console errors anywhere.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { launch, newProfile, watchErrors } from '../helpers/browser.mjs';
+import { ROOT } from '../helpers/store.mjs';
+import { serve } from '../../demo/serve.mjs';
+
+let server;
+let url;
+const errors = [];
+
+before(async () => {
+  ({ server, url } = await serve(path.join(ROOT, 'build', 'site')));
+});
+after(() => server?.close());
+
+// Runs in the page: opens the store by name through the package entry.
+const useStore = async (page, fn, arg) => page.evaluate(async ([src, a]) => {
+  const { openStore } = await import('./dist/js/index.js');
+  // eslint-disable-next-line no-new-func
+  return new Function('openStore', 'arg', `return (${src})(openStore, arg);`)(openStore, a);
+}, [fn.toString(), arg]);
+
+test('spaces and sources persist in OPFS across a reload and a browser restart', { timeout: 120000 }, async () => {
+  const profile = newProfile();
+  let ctx = await launch(profile);
+  try {
+    const page = await ctx.newPage();
+    watchErrors(page, errors);
+    await page.goto(`${url}?test=1`);
+    const created = await useStore(page, async (openStore) => {
+      const store = await openStore({ name: 'e2e' });
+      const space = await store.createSpace({ title: 'Browser space' });
+      const note = await store.addSource(space.id, { title: 'note', text: '# Hello from OPFS', mediaType: 'text', origin: 'paste' });
+      const bin = await store.addSource(space.id, { title: 'bin', bytes: new Uint8Array([9, 8, 7]), mediaType: 'image', origin: 'upload' });
+      window.e2eStore = store; // keep it open: the reload below kills the worker mid-life
+      return { spaceId: space.id, noteId: note.id, binId: bin.id, digest: await store.digest() };
+    });
+    await page.reload();
+    const after1 = await useStore(page, async (openStore, ids) => {
+      const store = await openStore({ name: 'e2e' });
+      const spaces = await store.listSpaces();
+      const sources = await store.listSources(ids.spaceId);
+      const text = (await store.getSourceContent(ids.noteId, { processed: true })).text;
+      const bytes = [...(await store.getSourceContent(ids.binId)).bytes];
+      const check = await store.check();
+      const digest = await store.digest();
+      window.e2eStore = store;
+      return { titles: spaces.map((s) => s.title), count: sources.length, text, bytes, check, digest };
+    }, created);
+    assert.deepEqual(after1.titles, ['Browser space']);
+    assert.equal(after1.count, 2);
+    assert.equal(after1.text, '# Hello from OPFS');
+    assert.deepEqual(after1.bytes, [9, 8, 7]);
+    assert.deepEqual(after1.check, { ok: true, problems: [] });
+    assert.equal(after1.digest, created.digest);
+
+    // A second tab on the same store is refused at once, with the typed error.
+    const page2 = await ctx.newPage();
+    watchErrors(page2, errors);
+    await page2.goto(`${url}?test=2`);
+    const second = await useStore(page2, async (openStore) => {
+      const t0 = performance.now();
+      try {
+        await openStore({ name: 'e2e' });
+        return { code: 'OPENED' };
+      } catch (e) {
+        return { code: e.code, name: e.name, ms: performance.now() - t0 };
+      }
+    });
+    assert.equal(second.code, 'STORE_LOCKED');
+    assert.equal(second.name, 'KspaceError');
+    assert.ok(second.ms < 3000, `refused quickly (${second.ms} ms)`);
+    // Once the first tab closes its store, the second can open it.
+    await page.evaluate(() => window.e2eStore.close());
+    const reopened = await useStore(page2, async (openStore) => {
+      const s = await openStore({ name: 'e2e' });
+      const n = (await s.listSpaces()).length;
+      await s.close();
+      return n;
+    });
+    assert.equal(reopened, 1);
+  } finally {
+    await ctx.close();
+  }
+
+  // Browser restart with the same profile: still there.
+  ctx = await launch(profile);
+  try {
+    const page = await ctx.newPage();
+    watchErrors(page, errors);
+    await page.goto(`${url}?test=3`);
+    const titles = await useStore(page, async (openStore) => {
+      const s = await openStore({ name: 'e2e' });
+      const t = (await s.listSpaces()).map((x) => x.title);
+      await s.close();
+      return t;
+    });
+    assert.deepEqual(titles, ['Browser space']);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('the demo page: sample space, create a space, add a note, reload, still listed', { timeout: 120000 }, async () => {
+  const ctx = await launch();
+  try {
+    const page = await ctx.newPage();
+    watchErrors(page, errors);
+    await page.goto(url);
+    await page.getByRole('button', { name: /Sample space/ }).waitFor({ timeout: 30000 });
+    await page.locator('[data-testid=sources] li').first().waitFor();
+    assert.ok(await page.locator('[data-testid=sources] li').count() >= 8, 'the sample notes are listed');
+
+    await page.getByLabel('Space title').fill('My research');
+    await page.getByRole('button', { name: 'Create space' }).click();
+    await page.getByRole('heading', { name: 'My research' }).waitFor();
+    await page.getByLabel('Note title').fill('First idea');
+    await page.getByLabel('Note text').fill('Knowledge grows by **linking**.');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.locator('[data-testid=sources] li', { hasText: 'First idea' }).waitFor();
+
+    // A dropped file (through the file input) is added too.
+    await page.locator('[data-testid=drop] input[type=file]').setInputFiles({
+      name: 'dropped.md', mimeType: 'text/markdown', buffer: Buffer.from('# Dropped\n\nfrom disk'),
+    });
+    await page.locator('[data-testid=sources] li', { hasText: 'dropped.md' }).waitFor();
+
+    await page.reload();
+    await page.getByRole('button', { name: /My research/ }).click();
+    await page.locator('[data-testid=sources] li', { hasText: 'First idea' }).waitFor();
+    assert.equal(await page.locator('[data-testid=sources] li').count(), 2);
+
+    // A bad input shows its typed error in the page rather than breaking it.
+    await page.getByLabel('Note title').fill('');
+    await page.getByLabel('Note text').fill('text without a title');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByRole('status').filter({ hasText: 'INVALID_ARGUMENT' }).waitFor();
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('no console errors or uncaught page errors', () => {
+  assert.deepEqual(errors, []);
+});
