@@ -213,40 +213,63 @@ export class Store {
 
   // ---- sources -----------------------------------------------------------------------------
 
+  /** Splits a SourceInput into its JSON fields and its content bytes, checking what JSON cannot. */
+  private encodeSource(input: SourceInput, prefix: string): { fields: Record<string, unknown>; payload: Uint8Array; owned: boolean } {
+    const { text, bytes, ...fields } = objectArg(input, prefix ? prefix.slice(0, -1) : 'input');
+    let payload: Uint8Array;
+    let owned = false;
+    let content: 'text' | 'bytes';
+    if (text !== undefined && bytes !== undefined) throw invalid('give either text or bytes, not both', `${prefix}text`);
+    if (text !== undefined) {
+      if (typeof text !== 'string') throw invalid('text must be a string', `${prefix}text`);
+      if (!text.isWellFormed()) throw invalid('text is not valid Unicode (it has a lone surrogate)', `${prefix}text`);
+      // A string holds at most 3 UTF-8 bytes per code unit: refuse huge ones before encoding.
+      if (text.length / 3 > this.maxSourceBytes) {
+        throw new KspaceError('TOO_LARGE', `text is larger than ${this.maxSourceBytes} bytes`, `${prefix}text`);
+      }
+      payload = encoder.encode(text);
+      owned = true;
+      content = 'text';
+    } else if (bytes !== undefined) {
+      if (bytes instanceof ArrayBuffer) payload = new Uint8Array(bytes);
+      else if (bytes instanceof Uint8Array) payload = bytes;
+      else throw invalid('bytes must be a Uint8Array or ArrayBuffer', `${prefix}bytes`);
+      content = 'bytes';
+    } else {
+      throw invalid('a source needs text or bytes', `${prefix}text`);
+    }
+    if (payload.byteLength > this.maxSourceBytes) {
+      throw new KspaceError('TOO_LARGE', `source is ${payload.byteLength} bytes; the limit is ${this.maxSourceBytes}`, `${prefix}${content}`);
+    }
+    if (payload.byteLength === 0) throw invalid("the source's content is empty", `${prefix}${content}`);
+    return { fields: { ...fields, content }, payload, owned };
+  }
+
   /**
    * Adds a source from `text` or `bytes`. Identical bytes are stored once. Fails with
    * QUOTA_EXCEEDED (nothing written) when the space's quota would be exceeded, and TOO_LARGE above
    * maxSourceBytes.
    */
   async addSource(spaceId: Id, input: SourceInput): Promise<Source> {
-    const { text, bytes, ...rest } = objectArg(input, 'input');
-    let payload: Uint8Array;
-    let transfer: ArrayBuffer[] | undefined;
-    let content: 'text' | 'bytes';
-    if (text !== undefined && bytes !== undefined) throw invalid('give either text or bytes, not both', 'text');
-    if (text !== undefined) {
-      if (typeof text !== 'string') throw invalid('text must be a string', 'text');
-      if (!text.isWellFormed()) throw invalid('text is not valid Unicode (it has a lone surrogate)', 'text');
-      // A string can hold at most 3 UTF-8 bytes per code unit: check the limit before encoding.
-      if (text.length > this.maxSourceBytes && text.length / 3 > this.maxSourceBytes) {
-        throw new KspaceError('TOO_LARGE', `text is larger than ${this.maxSourceBytes} bytes`, 'text');
-      }
-      payload = encoder.encode(text);
-      transfer = [payload.buffer as ArrayBuffer];
-      content = 'text';
-    } else if (bytes !== undefined) {
-      if (bytes instanceof ArrayBuffer) payload = new Uint8Array(bytes);
-      else if (bytes instanceof Uint8Array) payload = bytes;
-      else throw invalid('bytes must be a Uint8Array or ArrayBuffer', 'bytes');
-      content = 'bytes';
-    } else {
-      throw invalid('a source needs text or bytes', 'text');
-    }
-    if (payload.byteLength > this.maxSourceBytes) {
-      throw new KspaceError('TOO_LARGE', `source is ${payload.byteLength} bytes; the limit is ${this.maxSourceBytes}`, content);
-    }
-    if (payload.byteLength === 0) throw invalid("the source's content is empty", content);
-    return (await this.rpc('addSource', { ...rest, spaceId, content }, payload, transfer)).value as Source;
+    const { fields, payload, owned } = this.encodeSource(input, '');
+    const transfer = owned ? [payload.buffer as ArrayBuffer] : undefined;
+    return (await this.rpc('addSource', { ...fields, spaceId }, payload, transfer)).value as Source;
+  }
+
+  /** Adds many sources in one transaction: all of them, or (on any error) none. */
+  async addSources(spaceId: Id, inputs: SourceInput[]): Promise<Source[]> {
+    if (!Array.isArray(inputs)) throw invalid('inputs must be an array', 'sources');
+    if (inputs.length === 0) throw invalid('inputs is empty', 'sources');
+    const parts = inputs.map((input, i) => this.encodeSource(input, `sources[${i}].`));
+    const total = parts.reduce((n, p) => n + p.payload.byteLength, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    const sources = parts.map((p) => {
+      all.set(p.payload, at);
+      at += p.payload.byteLength;
+      return { ...p.fields, size: p.payload.byteLength };
+    });
+    return (await this.rpc('addSources', { spaceId, sources }, all, [all.buffer])).value as Source[];
   }
 
   async getSource(sourceId: Id): Promise<Source> {

@@ -128,3 +128,30 @@ test('KspaceError is exported and carries code and field', async () => {
   assert.ok(err instanceof Error);
   await s.close();
 });
+
+test('addSources writes a batch in one transaction: all or nothing', async () => {
+  const s = await openStore({ memory: true });
+  const space = await s.createSpace({ title: 'batch', storageQuotaBytes: 1000 });
+  const added = await s.addSources(space.id, [
+    { title: 'a', text: 'alpha', mediaType: 'text', origin: 'paste' },
+    { title: 'b', bytes: new Uint8Array([1, 2, 3]), mediaType: 'image', origin: 'upload' },
+    { title: 'c', text: 'gamma ✓', mediaType: 'document', origin: 'vault', path: 'c.md' },
+  ]);
+  assert.deepEqual(added.map((x) => x.title), ['a', 'b', 'c']);
+  assert.deepEqual(added.map((x) => x.totalSizeBytes), [5, 3, 9]);
+  assert.equal(new TextDecoder().decode((await s.getSourceContent(added[2].id)).bytes), 'gamma ✓');
+  assert.equal((await s.getSpace(space.id)).documentCount, 3);
+  const digest = await s.digest();
+  await rejectsWith(s.addSources(space.id, [
+    { title: 'ok', text: 'fine', mediaType: 'text', origin: 'paste' },
+    { title: 'bad', text: 'x', mediaType: 'pdf', origin: 'paste' },
+  ]), 'INVALID_ARGUMENT', 'sources[1].mediaType');
+  await rejectsWith(s.addSources(space.id, [
+    { title: 'big', text: 'y'.repeat(600), mediaType: 'text', origin: 'paste' },
+    { title: 'big2', text: 'z'.repeat(600), mediaType: 'text', origin: 'paste' },
+  ]), 'QUOTA_EXCEEDED', 'sources');
+  await rejectsWith(s.addSources(space.id, [{ title: 'e', text: '', mediaType: 'text', origin: 'paste' }]), 'INVALID_ARGUMENT', 'sources[0].text');
+  await rejectsWith(s.addSources(space.id, []), 'INVALID_ARGUMENT', 'sources');
+  assert.equal(await s.digest(), digest);
+  await s.close();
+});
