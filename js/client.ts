@@ -104,7 +104,12 @@ export class Store {
   }
 
   /** Opens a store in a worker reached through `transport`. Used by openStore(). */
-  static open(transport: Transport, options: WorkerOpenOptions, maxSourceBytes: number): Promise<Store> {
+  static open(
+    transport: Transport,
+    options: WorkerOpenOptions,
+    maxSourceBytes: number,
+    wasmModule?: WebAssembly.Module,
+  ): Promise<Store> {
     return new Promise<Store>((resolve, reject) => {
       let settled = false;
       transport.onExit((reason) => {
@@ -125,7 +130,7 @@ export class Store {
         }
       });
       transport.setBusy?.(true);
-      transport.post({ type: 'open', options });
+      transport.post(wasmModule ? { type: 'open', options, wasmModule } : { type: 'open', options });
     });
   }
 

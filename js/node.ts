@@ -4,6 +4,7 @@
 //   import { openStore } from 'kspace';
 //   const store = await openStore({ path: './my.kspace' });
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import nodePath from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Store, type Transport } from './client.js';
@@ -45,6 +46,14 @@ function nodeTransport(worker: Worker, onGone: () => void): Transport {
   };
 }
 
+// Compiled once per process and shared with every store's worker: V8 shares the compiled code, so
+// only the first store opened pays for compiling the engine.
+let compiled: Promise<WebAssembly.Module | undefined> | null = null;
+function compiledModule(): Promise<WebAssembly.Module | undefined> {
+  compiled ??= WebAssembly.compile(fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url))).catch(() => undefined);
+  return compiled;
+}
+
 /**
  * Opens a store: `{ path }` (a file; created if missing) or `{ memory: true }`.
  * Rejects with STORE_LOCKED when another process (or another open in this one) has the file.
@@ -77,7 +86,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   };
   try {
-    return await Store.open(nodeTransport(worker, gone), open, maxSourceBytes);
+    return await Store.open(nodeTransport(worker, gone), open, maxSourceBytes, await compiledModule());
   } catch (e) {
     void worker.terminate();
     gone();

@@ -21,7 +21,8 @@ export interface OpenedFiles {
 
 /** What differs between the browser and Node. */
 export interface HostEnv {
-  loadModule(): Promise<KspaceModule>;
+  /** Instantiates the engine module, from `compiled` when the client shares one it compiled. */
+  loadModule(compiled?: WebAssembly.Module): Promise<KspaceModule>;
   openFiles(location: StoreLocation): Promise<OpenedFiles>;
 }
 
@@ -33,6 +34,14 @@ export function toWireError(e: unknown, fallbackCode = 'INTERNAL'): WireError {
     return out;
   }
   return { code: fallbackCode, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Emscripten's hook for instantiating from an already compiled module. */
+export function instantiateFrom(compiled: WebAssembly.Module) {
+  return (imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) => {
+    void WebAssembly.instantiate(compiled, imports).then((instance) => done(instance, compiled));
+    return {};
+  };
 }
 
 let nextBackendId = 1;
@@ -58,7 +67,7 @@ export class Host {
   private async dispatch(msg: ToWorker): Promise<void> {
     switch (msg.type) {
       case 'open':
-        return this.open(msg.options);
+        return this.open(msg.options, msg.wasmModule);
       case 'call':
         return this.call(msg.id, msg.method, msg.args, msg.bytes);
       case 'close':
@@ -71,11 +80,15 @@ export class Host {
     }
   }
 
-  private async open(options: WorkerOpenOptions): Promise<void> {
+  private async open(options: WorkerOpenOptions, compiled: WebAssembly.Module | undefined): Promise<void> {
     try {
       if (this.engine) throw Object.assign(new Error('store already open'), { code: 'FAILED_PRECONDITION' });
-      this.module ??= await this.env.loadModule();
+      const t0 = performance.now();
+      this.module ??= await this.env.loadModule(compiled);
+      const moduleMs = performance.now() - t0;
       const files = await this.env.openFiles(options.location);
+      const t1 = performance.now();
+      const filesMs = t1 - t0 - moduleMs;
       let id = 0;
       if (files.backend) {
         id = nextBackendId++;
@@ -94,7 +107,8 @@ export class Host {
       this.engine = engine;
       this.files = files;
       this.backendId = id;
-      this.port.post({ type: 'opened', info: { engineVersion: this.module.version(), location: options.location } });
+      const openMs = performance.now() - t1;
+      this.port.post({ type: 'opened', info: { engineVersion: this.module.version(), location: options.location, moduleMs, filesMs, openMs } });
     } catch (e) {
       this.port.post({ type: 'openFailed', error: toWireError(e, 'IO_ERROR') });
     }

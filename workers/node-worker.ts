@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import createKspaceModule from '../wasm/kspace.js';
-import { Host, type OpenedFiles, type Port } from './host.js';
+import { Host, instantiateFrom, type OpenedFiles, type Port } from './host.js';
 import { NodeFsBackend } from './node-backend.js';
 import type { FromWorker, StoreLocation, ToWorker } from './protocol.js';
 
@@ -27,6 +27,11 @@ async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
 }
 
 new Host(port, {
-  loadModule: () => createKspaceModule({ wasmBinary: fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url)) }),
+  // The client compiles the module once per process and shares it, so every store opened after the
+  // first reuses the compiled code; without it, read and compile the file here.
+  loadModule: (compiled) =>
+    compiled
+      ? createKspaceModule({ instantiateWasm: instantiateFrom(compiled) })
+      : createKspaceModule({ wasmBinary: fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url)) }),
   openFiles,
 });

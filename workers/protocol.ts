@@ -27,10 +27,16 @@ export interface WorkerOpenOptions {
 export interface OpenedInfo {
   engineVersion: string;
   location: StoreLocation;
+  /** Milliseconds spent loading and instantiating the WebAssembly module (0 if already loaded). */
+  moduleMs: number;
+  /** Milliseconds spent preparing the store's files (lock, OPFS handles). */
+  filesMs: number;
+  /** Milliseconds the engine took to open the store (SQLite, schema check, migrations). */
+  openMs: number;
 }
 
 export type ToWorker =
-  | { type: 'open'; options: WorkerOpenOptions }
+  | { type: 'open'; options: WorkerOpenOptions; wasmModule?: WebAssembly.Module }
   | { type: 'call'; id: number; method: string; args: unknown; bytes?: Uint8Array }
   | { type: 'cancel'; id: number }
   | { type: 'callbackResult'; cbId: number; ok: true; value: unknown }

@@ -1,7 +1,7 @@
 // Browser worker entry: hosts the engine over OPFS (or memory) inside a dedicated module Worker.
 // Started by js/index.ts with new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' }).
 import createKspaceModule from '../wasm/kspace.js';
-import { Host, type OpenedFiles, type Port } from './host.js';
+import { Host, instantiateFrom, type OpenedFiles, type Port } from './host.js';
 import { acquireWebLock, checkStoreName, OpfsPoolBackend, storeDirectory } from './opfs-backend.js';
 import type { FromWorker, StoreLocation, ToWorker } from './protocol.js';
 
@@ -44,4 +44,7 @@ async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
   }
 }
 
-new Host(port, { loadModule: () => createKspaceModule(), openFiles });
+new Host(port, {
+  loadModule: (compiled) => createKspaceModule(compiled ? { instantiateWasm: instantiateFrom(compiled) } : {}),
+  openFiles,
+});

@@ -85,7 +85,8 @@ CREATE TABLE content_sources (
   deleted_at          TEXT
 ) STRICT;
 
-CREATE INDEX content_sources_by_space ON content_sources(space_id, deleted_at);
+-- Within one space the index is ordered by rowid, so listing in insertion order needs no sort.
+CREATE INDEX content_sources_by_space ON content_sources(space_id);
 CREATE INDEX content_sources_by_original ON content_sources(original_blob_hash);
 CREATE INDEX content_sources_by_processed ON content_sources(processed_blob_hash);
 )sql";
