@@ -62,6 +62,7 @@ void Sha256::Block(const uint8_t* p) {
 }
 
 void Sha256::Update(const void* data, size_t n) {
+  if (n == 0) return;  // data may be null for an empty span
   const auto* p = static_cast<const uint8_t*>(data);
   total_ += n;
   if (buf_len_ > 0) {
