@@ -8,6 +8,8 @@ import type { FromWorker, OpenedInfo, ToWorker, WireError, WorkerOpenOptions } f
 import { KspaceError, invalid } from './errors.js';
 import type {
   CheckResult,
+  Embedder,
+  JobOptions,
   CreateSpaceInput,
   Id,
   ListSourcesOptions,
@@ -36,6 +38,37 @@ export interface Transport {
 interface Pending {
   resolve(v: { value: unknown; bytes?: Uint8Array }): void;
   reject(e: KspaceError): void;
+  onProgress?: ((p: unknown) => void) | undefined;
+}
+
+/** Runs an embedder on a batch and checks its output: n x dimensions finite numbers. */
+async function runEmbedder(embedder: Embedder, texts: string[]): Promise<Float32Array> {
+  let out: ArrayLike<number>[] | Float32Array;
+  try {
+    out = await embedder.embed(texts);
+  } catch (e) {
+    throw new KspaceError('IO_ERROR', `embedder.embed failed: ${e instanceof Error ? e.message : String(e)}`, 'embedder');
+  }
+  const dim = embedder.dimensions;
+  const flat = new Float32Array(texts.length * dim);
+  if (out instanceof Float32Array) {
+    if (out.length !== flat.length) {
+      throw invalid(`embedder.embed returned ${out.length} numbers for ${texts.length} texts of ${dim} dimensions`, 'embedder');
+    }
+    flat.set(out);
+  } else {
+    if (!Array.isArray(out) || out.length !== texts.length) {
+      throw invalid(`embedder.embed must return one vector per text (${texts.length})`, 'embedder');
+    }
+    out.forEach((v, i) => {
+      if (!v || v.length !== dim) throw invalid(`embedder.embed returned a vector of length ${v?.length} (expected ${dim})`, 'embedder');
+      flat.set(v, i * dim);
+    });
+  }
+  for (let i = 0; i < flat.length; i++) {
+    if (!Number.isFinite(flat[i])) throw invalid('embedder.embed returned a NaN or infinite value', 'embedder');
+  }
+  return flat;
 }
 
 /**
@@ -98,6 +131,7 @@ export class Store {
     /** Engine version and where the store lives. */
     readonly info: OpenedInfo,
     private readonly maxSourceBytes: number,
+    private readonly embedder: Embedder | undefined,
   ) {
     transport.onMessage((msg) => this.onMessage(msg));
     transport.onExit((reason) => this.fail(`the store's worker stopped: ${reason}`));
@@ -109,6 +143,7 @@ export class Store {
     options: WorkerOpenOptions,
     maxSourceBytes: number,
     wasmModule?: WebAssembly.Module,
+    embedder?: Embedder,
   ): Promise<Store> {
     return new Promise<Store>((resolve, reject) => {
       let settled = false;
@@ -122,7 +157,7 @@ export class Store {
         if (settled) return;
         if (msg.type === 'opened') {
           settled = true;
-          resolve(new Store(transport, msg.info, maxSourceBytes));
+          resolve(new Store(transport, msg.info, maxSourceBytes, embedder));
         } else if (msg.type === 'openFailed') {
           settled = true;
           transport.terminate();
@@ -142,8 +177,27 @@ export class Store {
       this.updateBusy();
       if (msg.ok) p.resolve(msg.bytes ? { value: msg.value, bytes: msg.bytes } : { value: msg.value });
       else p.reject(KspaceError.fromWire(msg.error));
+    } else if (msg.type === 'progress') {
+      this.pending.get(msg.id)?.onProgress?.(msg.progress);
+    } else if (msg.type === 'callback') {
+      void this.answerCallback(msg.cbId, msg.kind, msg.payload);
     } else if (msg.type === 'closed') {
       this.closeWaiter?.();
+    }
+  }
+
+  /** Runs a callback the worker asked for (the page-side embedder) and sends the answer back. */
+  private async answerCallback(cbId: number, kind: string, payload: unknown): Promise<void> {
+    try {
+      if (kind !== 'embed' || !this.embedder) throw new KspaceError('UNSUPPORTED', `no client callback "${kind}"`);
+      const texts = (payload as { texts: string[] }).texts;
+      const vectors = await runEmbedder(this.embedder, texts);
+      this.transport.post({ type: 'callbackResult', cbId, ok: true, value: vectors }, [vectors.buffer as ArrayBuffer]);
+    } catch (e) {
+      const err = e instanceof KspaceError ? e : new KspaceError('INTERNAL', String(e));
+      const error: WireError = { code: err.code, message: err.message };
+      if (err.field) error.field = err.field;
+      this.transport.post({ type: 'callbackResult', cbId, ok: false, error });
     }
   }
 
@@ -160,16 +214,34 @@ export class Store {
     this.updateBusy();
   }
 
-  /** Sends one call; rejects at once with CLOSED after close() or a worker failure. */
-  private async rpc(method: string, args: Record<string, unknown>, bytes?: Uint8Array, transfer?: ArrayBuffer[]) {
+  /**
+   * Sends one call; rejects at once with CLOSED after close() or a worker failure. Jobs report
+   * progress through `job.onProgress` and are cancelled through `job.signal`.
+   */
+  private async rpc(
+    method: string,
+    args: Record<string, unknown>,
+    bytes?: Uint8Array,
+    transfer?: ArrayBuffer[],
+    job?: JobOptions<never>,
+  ) {
     if (this.closedReason !== null || this.closing) {
       throw new KspaceError('CLOSED', this.closedReason ?? 'the store is closed');
     }
     assertJsonSafe(args, '');
+    const signal = job?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal', 'signal');
+    if (job?.onProgress !== undefined && typeof job.onProgress !== 'function') throw invalid('onProgress must be a function', 'onProgress');
+    if (signal?.aborted) throw new KspaceError('CANCELLED', 'cancelled before it started');
     const id = this.nextId++;
     const result = new Promise<{ value: unknown; bytes?: Uint8Array }>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress: job?.onProgress as ((p: unknown) => void) | undefined });
     });
+    if (signal) {
+      const onAbort = () => this.transport.post({ type: 'cancel', id });
+      signal.addEventListener('abort', onAbort, { once: true });
+      void result.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {});
+    }
     this.updateBusy();
     const msg: ToWorker = bytes ? { type: 'call', id, method, args, bytes } : { type: 'call', id, method, args };
     this.transport.post(msg, transfer);
@@ -333,6 +405,8 @@ export class Store {
       this.closeWaiter = () => {
         this.closeWaiter = null;
         this.closedReason ??= 'the store is closed';
+        for (const p of this.pending.values()) p.reject(new KspaceError('CLOSED', 'the store was closed before this call finished'));
+        this.pending.clear();
         this.transport.setBusy?.(false);
         this.transport.terminate();
         resolve();

@@ -40,5 +40,5 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const worker = options.workerUrl
     ? new Worker(options.workerUrl, { type: 'module' })
     : new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' });
-  return Store.open(browserTransport(worker), open, maxSourceBytes);
+  return Store.open(browserTransport(worker), open, maxSourceBytes, undefined, options.embedder);
 }

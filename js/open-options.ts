@@ -2,9 +2,23 @@
 import type { StoreLocation, WorkerOpenOptions } from '../workers/protocol.js';
 import { invalid } from './errors.js';
 import { assertJsonSafe } from './client.js';
-import type { OpenStoreOptions } from './types.js';
+import type { Embedder, OpenStoreOptions } from './types.js';
 
 export const DEFAULT_MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
+function checkEmbedder(e: Embedder): void {
+  if (e === null || typeof e !== 'object') throw invalid('embedder must be an object { id, dimensions, embed }', 'embedder');
+  if (typeof e.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/.test(e.id)) {
+    throw invalid('embedder.id must be 1-200 characters of letters, digits and ._:/@+-', 'embedder.id');
+  }
+  if (!Number.isInteger(e.dimensions) || e.dimensions < 1 || e.dimensions > 16384) {
+    throw invalid('embedder.dimensions must be an integer from 1 to 16384', 'embedder.dimensions');
+  }
+  if (typeof e.embed !== 'function') throw invalid('embedder.embed must be a function', 'embedder.embed');
+  if (e.batchSize !== undefined && (!Number.isInteger(e.batchSize) || e.batchSize < 1 || e.batchSize > 4096)) {
+    throw invalid('embedder.batchSize must be an integer from 1 to 4096', 'embedder.batchSize');
+  }
+}
 
 export function resolveOpenOptions(
   options: OpenStoreOptions | undefined,
@@ -13,7 +27,7 @@ export function resolveOpenOptions(
   if (options === undefined || options === null || typeof options !== 'object') {
     throw invalid('openStore needs an options object: { path }, { name } or { memory: true }', 'options');
   }
-  const { path, name, memory, maxSourceBytes, workerUrl, ...rest } = options;
+  const { path, name, memory, maxSourceBytes, workerUrl, embedder, ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
   assertJsonSafe({ path, name, memory, maxSourceBytes }, '');
@@ -44,5 +58,10 @@ export function resolveOpenOptions(
     }
     max = maxSourceBytes;
   }
-  return { open: { location, engine: { maxSourceBytes: max } }, maxSourceBytes: max };
+  const engine: Record<string, unknown> = { maxSourceBytes: max };
+  if (embedder !== undefined) {
+    checkEmbedder(embedder);
+    engine.embedder = { id: embedder.id, dimensions: embedder.dimensions };
+  }
+  return { open: { location, engine }, maxSourceBytes: max };
 }

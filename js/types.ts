@@ -160,6 +160,21 @@ export interface CheckResult {
   problems: string[];
 }
 
+/**
+ * An embedding model plugged in from JavaScript (a transformers.js model, a remote API...).
+ * Its vectors are stored with its `id`; vectors of different ids are never compared.
+ */
+export interface Embedder {
+  /** Stable id recorded with every vector, e.g. "Xenova/all-MiniLM-L6-v2". Change it when the model changes. */
+  id: string;
+  /** Length of every vector (1-16384). */
+  dimensions: number;
+  /** Embeds a batch of texts: one vector per text, as arrays or one flat Float32Array (n x dimensions). */
+  embed(texts: string[]): Promise<ArrayLike<number>[] | Float32Array> | ArrayLike<number>[] | Float32Array;
+  /** Most texts per embed() call (default 64). */
+  batchSize?: number;
+}
+
 /** Where a store lives. Exactly one of path (Node), name (browser, OPFS) or memory. */
 export interface OpenStoreOptions {
   /** Node: the store's file path. */
@@ -170,6 +185,16 @@ export interface OpenStoreOptions {
   memory?: boolean;
   /** Largest source accepted, in bytes (default 64 MiB). */
   maxSourceBytes?: number;
+  /** An embedder to use instead of the built-in one (see Embedder). */
+  embedder?: Embedder;
   /** Advanced: the worker script to run, when a bundler cannot resolve the default. */
   workerUrl?: string | URL;
+}
+
+/** Options of long-running calls (ingest, reembed, layout). */
+export interface JobOptions<P> {
+  /** Called with progress reports while the job runs. */
+  onProgress?: (progress: P) => void;
+  /** Aborting it cancels the job: work already committed stays, the rest is undone. */
+  signal?: AbortSignal;
 }

@@ -19,6 +19,25 @@ export interface OpenedFiles {
   release(): void;
 }
 
+/** What a long-running job (ingest, re-embedding, layout) gets to work with. */
+export interface JobContext {
+  readonly args: Record<string, unknown>;
+  readonly bytes: Uint8Array | undefined;
+  /** Runs one engine call; throws a wire-shaped error ({ code, message, field }) on failure. */
+  call(method: string, args: unknown, bytes?: Uint8Array): { value: unknown; bytes?: Uint8Array };
+  /** Reports progress to the caller's onProgress. */
+  progress(p: unknown): void;
+  /** Throws CANCELLED once the caller aborted; call it between units of work. */
+  checkCancelled(): void;
+  readonly cancelled: boolean;
+  /** Asks the client to run a callback it registered (e.g. `embed` for a page-side embedder). */
+  callClient(kind: string, payload: unknown): Promise<unknown>;
+  /** Lets other messages (searches, cancels) through between units of work. */
+  yield(): Promise<void>;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<unknown>;
+
 /** What differs between the browser and Node. */
 export interface HostEnv {
   /** Instantiates the engine module, from `compiled` when the client shares one it compiled. */
@@ -46,7 +65,17 @@ export function instantiateFrom(compiled: WebAssembly.Module) {
 
 let nextBackendId = 1;
 
+class WireFailure extends Error {
+  constructor(readonly wire: WireError) {
+    super(wire.message);
+  }
+}
+
 export class Host {
+  private readonly jobs = new Map<number, { cancelled: boolean; done: Promise<void> }>();
+  private readonly callbacks = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private nextCallback = 1;
+  private readonly jobHandlers = new Map<string, JobHandler>();
   private module: KspaceModule | null = null;
   private engine: WasmEngine | null = null;
   private files: OpenedFiles | null = null;
@@ -70,13 +99,78 @@ export class Host {
         return this.open(msg.options, msg.wasmModule);
       case 'call':
         return this.call(msg.id, msg.method, msg.args, msg.bytes);
-      case 'close':
+      case 'close': {
+        // Running jobs stop at their next checkpoint (what they committed stays; an interrupted
+        // ingest resumes when the store is opened again), then the store closes.
+        for (const job of this.jobs.values()) job.cancelled = true;
+        await Promise.allSettled([...this.jobs.values()].map((j) => j.done));
         this.close();
         this.port.post({ type: 'closed', id: msg.id });
         return;
-      case 'cancel':
-      case 'callbackResult':
-        return; // no long-running jobs yet
+      }
+      case 'cancel': {
+        const job = this.jobs.get(msg.id);
+        if (job) job.cancelled = true;
+        return;
+      }
+      case 'callbackResult': {
+        const cb = this.callbacks.get(msg.cbId);
+        if (!cb) return;
+        this.callbacks.delete(msg.cbId);
+        if (msg.ok) cb.resolve(msg.value);
+        else cb.reject(new WireFailure(msg.error));
+        return;
+      }
+    }
+  }
+
+  /** Makes `method` a job: run by `handler` in JS with progress, cancellation and callbacks. */
+  registerJob(method: string, handler: JobHandler): void {
+    this.jobHandlers.set(method, handler);
+  }
+
+  private engineCall(method: string, args: unknown, bytes?: Uint8Array): { value: unknown; bytes?: Uint8Array } {
+    if (!this.engine) throw new WireFailure({ code: 'CLOSED', message: 'the store is closed' });
+    const reply = this.engine.call(method, JSON.stringify(args ?? {}), bytes);
+    if ('error' in reply) throw new WireFailure(reply.error);
+    const value: unknown = JSON.parse(reply.json);
+    return reply.bytes ? { value, bytes: reply.bytes } : { value };
+  }
+
+  private callClient(kind: string, payload: unknown): Promise<unknown> {
+    const cbId = this.nextCallback++;
+    return new Promise((resolve, reject) => {
+      this.callbacks.set(cbId, { resolve, reject });
+      this.port.post({ type: 'callback', cbId, kind, payload });
+    });
+  }
+
+  private async runJob(id: number, handler: JobHandler, args: unknown, bytes: Uint8Array | undefined): Promise<void> {
+    let finished = () => {};
+    const state = { cancelled: false, done: new Promise<void>((r) => (finished = r)) };
+    this.jobs.set(id, state);
+    const ctx: JobContext = {
+      args: (args && typeof args === 'object' ? args : {}) as Record<string, unknown>,
+      bytes,
+      call: (m, a, b) => this.engineCall(m, a, b),
+      progress: (p) => this.port.post({ type: 'progress', id, progress: p }),
+      checkCancelled: () => {
+        if (state.cancelled) throw new WireFailure({ code: 'CANCELLED', message: 'cancelled by the caller' });
+      },
+      get cancelled() {
+        return state.cancelled;
+      },
+      callClient: (kind, payload) => this.callClient(kind, payload),
+      yield: () => new Promise((r) => setTimeout(r, 0)),
+    };
+    try {
+      const value = await handler(ctx);
+      this.port.post({ type: 'result', id, ok: true, value });
+    } catch (e) {
+      this.port.post({ type: 'result', id, ok: false, error: e instanceof WireFailure ? e.wire : toWireError(e) });
+    } finally {
+      this.jobs.delete(id);
+      finished();
     }
   }
 
@@ -119,6 +213,8 @@ export class Host {
       this.port.post({ type: 'result', id, ok: false, error: { code: 'CLOSED', message: 'the store is closed' } });
       return;
     }
+    const job = this.jobHandlers.get(method);
+    if (job) return this.runJob(id, job, args, bytes);
     const reply = this.engine.call(method, JSON.stringify(args ?? {}), bytes);
     if ('error' in reply) {
       this.port.post({ type: 'result', id, ok: false, error: reply.error });
@@ -133,6 +229,8 @@ export class Host {
   }
 
   private close(): void {
+    for (const cb of this.callbacks.values()) cb.reject(new WireFailure({ code: 'CLOSED', message: 'the store is closed' }));
+    this.callbacks.clear();
     if (this.engine) {
       this.engine.close();
       this.engine.delete();
