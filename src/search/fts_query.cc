@@ -1,0 +1,74 @@
+#include "search/fts_query.h"
+
+#include <algorithm>
+#include <array>
+#include <unordered_set>
+
+namespace kspace::search {
+namespace {
+
+// Lucene's English stop set plus common function words of queries. Kept short on purpose: BM25's
+// IDF already discounts frequent words; removing them only saves work and noise.
+constexpr std::array<std::string_view, 54> kStop = {
+    "a",     "an",   "and",  "are",   "as",    "at",   "be",   "been", "but",  "by",   "can",
+    "could", "did",  "do",   "does",  "for",   "from", "had",  "has",  "have", "if",   "in",
+    "into",  "is",   "it",   "its",   "may",   "no",   "not",  "of",   "on",   "or",   "such",
+    "that",  "the",  "their", "then", "there", "these", "they", "this", "those", "to",   "was",
+    "were",  "what", "when", "which", "while", "who",  "will", "with", "would", "than"};
+
+bool IsWordByte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+}  // namespace
+
+bool IsQueryStopword(std::string_view w) {
+  return std::find(kStop.begin(), kStop.end(), w) != kStop.end();
+}
+
+std::vector<std::string> QueryWords(std::string_view text, const MatchQueryOptions& options) {
+  std::vector<std::string> all;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty()) all.push_back(std::move(cur));
+    cur.clear();
+  };
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (IsWordByte(c)) {
+      cur.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
+    } else {
+      flush();
+    }
+  }
+  flush();
+
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  bool any_content = false;
+  if (options.drop_stopwords)
+    for (const std::string& w : all) any_content |= !IsQueryStopword(w);
+  for (std::string& w : all) {
+    if (out.size() >= options.max_terms) break;
+    if (options.drop_stopwords && any_content && IsQueryStopword(w)) continue;
+    if (!seen.insert(w).second) continue;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+std::string BuildMatchQuery(std::string_view text, const MatchQueryOptions& options) {
+  std::string q;
+  for (const std::string& w : QueryWords(text, options)) {
+    if (!q.empty()) q += " OR ";
+    q += '"';
+    for (char c : w) {
+      if (c == '"') q += '"';  // FTS5 string escape; unreachable for words, kept for safety
+      q += c;
+    }
+    q += '"';
+  }
+  return q;
+}
+
+}  // namespace kspace::search

@@ -1,0 +1,46 @@
+// Full-text ranking inside SQLite FTS5: the `ks_bm25` auxiliary function.
+//
+// FTS5's built-in bm25() fixes k1 = 1.2 and b = 0.75 and scores each column separately. ks_bm25 is
+// BM25F (Robertson, Zaragoza & Taylor 2004; Zaragoza et al. 2004): per query term, the term
+// frequencies of all columns are length-normalised per column, weighted, summed, and only then
+// saturated, so a term found in both the title and the body is not counted as two independent
+// matches. IDF is Lucene's ln(1 + (N - df + 0.5) / (df + 0.5)) (never negative). Repeated query
+// terms (after tokenisation, e.g. "effect effects" under porter) count once.
+//
+// SQL usage (the storage layer owns the table; see fts_schema.h for the DDL):
+//   SELECT rowid, ks_bm25(chunk_fts) AS score FROM chunk_fts
+//    WHERE chunk_fts MATCH :query ORDER BY score LIMIT :k;
+// or, equivalently, `... WHERE chunk_fts MATCH :query AND rank MATCH 'ks_bm25()' ORDER BY rank`.
+// Like bm25(), the value is the NEGATED score (more negative = better match), so ascending ORDER
+// BY returns the best first. Optional arguments after the table override the tuned defaults:
+//   ks_bm25(tbl, k1, b, w_0, w_1, ..., w_{n-1})      (w_i: weight of column i)
+// Invalid arguments (not numbers, NaN, k1 < 0, b outside [0,1], negative weights) fail the query
+// with an SQL error instead of ranking nonsense.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <array>
+
+#include "util/status.h"
+
+namespace kspace::search {
+
+inline constexpr const char* kRankFunctionName = "ks_bm25";
+
+// The defaults, tuned on the SciFact *train* queries (tests/eval/native/scifact_eval.cc).
+struct Bm25Params {
+  double k1 = 0.9;
+  double b = 0.75;
+  // Column weights in the order of the table's columns (title, heading_path, text); columns past
+  // the end of this array get weight 1.
+  std::array<double, 3> weights = {1.5, 1.0, 1.0};
+};
+inline constexpr Bm25Params kDefaultBm25 = {};
+
+// Registers ks_bm25 (and the kspace FTS5 tokenizer, see fts_tokenizer.h) on `db`. Must run on
+// every connection before it queries (or, for the tokenizer, writes) an FTS5 table that uses them.
+// Idempotent. Fails with INTERNAL if SQLite was built without FTS5.
+Status RegisterFtsFunctions(sqlite3* db);
+
+}  // namespace kspace::search

@@ -1,0 +1,77 @@
+#include "search/hybrid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "search/fts_query.h"
+
+namespace kspace::search {
+
+float IdfWeights::Weight(std::string_view word) const {
+  auto it = idf.find(std::string(word));
+  return it == idf.end() ? unknown : it->second;
+}
+
+Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view query) {
+  if (!lookup) return InvalidArgument("no document-frequency lookup", "lookup");
+  IdfWeights weights;
+  MatchQueryOptions opts;
+  opts.drop_stopwords = false;  // the embedder decides what it ignores
+  std::vector<std::string> words = QueryWords(query, opts);
+  if (words.empty()) return weights;
+  std::string match;
+  for (const std::string& w : words) {
+    if (!match.empty()) match += " OR ";
+    match += '"' + w + '"';  // words never contain '"'
+  }
+  KS_ASSIGN_OR_RETURN(std::optional<std::string> value, lookup(match));
+  if (!value) {
+    // No row contains any word: all equally rare.
+    for (const std::string& w : words) weights.idf[w] = 1.0f;
+    return weights;
+  }
+  // "N df_0 df_1 ..." in phrase order (= word order).
+  const char* p = value->c_str();
+  char* end = nullptr;
+  const double n = std::strtod(p, &end);
+  float max_idf = 0;
+  for (const std::string& w : words) {
+    p = end;
+    const double df = std::strtod(p, &end);
+    if (end == p) return Internal("document frequencies: short value");
+    const float idf = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
+    weights.idf[w] = idf;
+    max_idf = std::max(max_idf, idf);
+  }
+  weights.unknown = max_idf > 0 ? max_idf : 1.0f;
+  return weights;
+}
+
+Status ExpandQueryVector(std::span<float> query, std::span<const float> feedback, float beta) {
+  const size_t d = query.size();
+  if (d == 0) return InvalidArgument("empty query vector", "query");
+  if (feedback.size() % d != 0) return InvalidArgument("feedback must hold whole vectors", "feedback");
+  if (!std::isfinite(beta) || beta < 0) return InvalidArgument("beta must be finite and >= 0", "beta");
+  const size_t rows = feedback.size() / d;
+  std::vector<double> acc(d);
+  for (size_t i = 0; i < d; ++i) acc[i] = std::isfinite(query[i]) ? query[i] : 0.0;
+  if (rows > 0 && beta > 0) {
+    const double w = static_cast<double>(beta) / static_cast<double>(rows);
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t i = 0; i < d; ++i) {
+        const float v = feedback[r * d + i];
+        if (std::isfinite(v)) acc[i] += w * v;
+      }
+  }
+  double norm = 0;
+  for (double v : acc) norm += v * v;
+  if (!(norm > 0) || !std::isfinite(norm)) return Status::Ok();
+  const double inv = 1.0 / std::sqrt(norm);
+  for (size_t i = 0; i < d; ++i) query[i] = static_cast<float>(acc[i] * inv);
+  return Status::Ok();
+}
+
+}  // namespace kspace::search

@@ -1,0 +1,80 @@
+#include "search/hybrid.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "search/fts_rank.h"
+
+namespace kspace::search {
+namespace {
+
+// The lookup the storage layer implements, over a table of this test's choosing.
+DfLookup LookupIn(sqlite3* db, std::string table) {
+  return [db, table](const std::string& match) -> Result<std::optional<std::string>> {
+    std::string quoted = "\"";
+    for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += '"';
+    std::string sql = "SELECT ks_df(" + quoted + ") FROM " + quoted + " WHERE " + quoted + " MATCH ?1 LIMIT 1";
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+      return InvalidArgument(sqlite3_errmsg(db), "table");
+    }
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, sqlite3_finalize);
+    sqlite3_bind_text(raw, 1, match.c_str(), static_cast<int>(match.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(raw);
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return Internal(sqlite3_errmsg(db));
+    return std::optional<std::string>(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
+  };
+}
+
+TEST(Hybrid, IdfWeightsComeFromTheFtsIndex) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+  ASSERT_TRUE(RegisterFtsFunctions(raw).ok());
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE VIRTUAL TABLE \"my fts\" USING fts5(title, heading_path, text, tokenize = 'porter unicode61 remove_diacritics 2');"
+                         "INSERT INTO \"my fts\" VALUES ('', '', 'common rare'), ('', '', 'common'), ('', '', 'common'), ('', '', 'other');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto w = FetchIdfWeights(LookupIn(raw, "my fts"), "Common RARE commons missing");
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  // N = 4: rare df 1, common df 3 ("commons" stems to it), missing df 0.
+  EXPECT_NEAR(w->Weight("rare"), std::log(1 + 3.5 / 1.5), 1e-6);
+  EXPECT_NEAR(w->Weight("common"), std::log(1 + 1.5 / 3.5), 1e-6);
+  EXPECT_NEAR(w->Weight("commons"), w->Weight("common"), 1e-6);
+  EXPECT_GT(w->Weight("missing"), w->Weight("rare"));
+  EXPECT_EQ(w->Weight("never-asked"), w->unknown);
+  // Nothing matches / nothing to look up / bad table: no crash, sensible results.
+  auto none = FetchIdfWeights(LookupIn(raw, "my fts"), "zzz qqq");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->Weight("zzz"), none->Weight("qqq"));
+  EXPECT_TRUE(FetchIdfWeights(LookupIn(raw, "my fts"), "  ").ok());
+  EXPECT_EQ(FetchIdfWeights(LookupIn(raw, "no_such_table"), "x").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(FetchIdfWeights(DfLookup(), "x").status().code(), Code::kInvalidArgument);
+}
+
+TEST(Hybrid, ExpandQueryVectorIsRocchio) {
+  std::vector<float> q = {1, 0, 0};
+  std::vector<float> fb = {0, 1, 0, 0, 1, 0};  // two feedback rows, mean (0, 1, 0)
+  ASSERT_TRUE(ExpandQueryVector(q, fb, 1.0f).ok());
+  EXPECT_NEAR(q[0], std::sqrt(0.5), 1e-6);
+  EXPECT_NEAR(q[1], std::sqrt(0.5), 1e-6);
+  std::vector<float> q2 = {3, 4};
+  ASSERT_TRUE(ExpandQueryVector(q2, {}, 2.0f).ok());  // no feedback: just normalised
+  EXPECT_NEAR(q2[0], 0.6, 1e-6);
+  std::vector<float> bad = {std::nanf(""), 1};
+  ASSERT_TRUE(ExpandQueryVector(bad, {}, 1.0f).ok());
+  EXPECT_TRUE(std::isfinite(bad[0]));
+  EXPECT_EQ(ExpandQueryVector(q2, std::vector<float>{1, 2, 3}, 1.0f).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ExpandQueryVector(q2, {}, -1.0f).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ExpandQueryVector({}, {}, 1.0f).code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kspace::search
