@@ -1,9 +1,16 @@
 #include "engine.h"
 
+#include <sqlite3.h>
+
 #include <exception>
 #include <new>
 
 #include <nlohmann/json.hpp>
+
+#include "api/ingest.h"
+#include "search/fts_rank.h"
+#include "store/chunks.h"
+#include "util/clock.h"
 
 namespace kspace {
 
@@ -30,6 +37,24 @@ Result<Engine::Options> Engine::ParseOptions(std::string_view options_json) {
   if (schema) o.store.schema_version = static_cast<int>(*schema);
   KS_ASSIGN_OR_RETURN(auto cache, a.Int("cacheKiB", 256, 1 << 20));
   if (cache) o.store.cache_kib = static_cast<int>(*cache);
+  KS_ASSIGN_OR_RETURN(auto chunk_tokens, a.Int("chunkTokens", 32, 8192));
+  if (chunk_tokens) o.config.chunk_tokens = static_cast<int>(*chunk_tokens);
+  KS_ASSIGN_OR_RETURN(auto overlap, a.Int("chunkOverlap", 0, 4096));
+  if (overlap) o.config.chunk_overlap = static_cast<int>(*overlap);
+  if (o.config.chunk_overlap > o.config.chunk_tokens / 2) {
+    return InvalidArgument("chunkOverlap must be at most half of chunkTokens", "chunkOverlap");
+  }
+  KS_ASSIGN_OR_RETURN(auto embedder, a.Nested("embedder"));
+  if (embedder) {
+    api::ExternalModel m;
+    KS_ASSIGN_OR_RETURN(m.id, embedder->RequiredString("id", api::StringRule{200, false, true, true}));
+    KS_ASSIGN_OR_RETURN(auto dims, embedder->Int("dimensions", 1, 16384));
+    KS_RETURN_IF_ERROR(embedder->Finish());
+    if (!dims) return InvalidArgument("embedder.dimensions is required", "embedder.dimensions");
+    if (m.id == embed::BuiltinEmbedder::kId) return InvalidArgument("that id is the built-in model's", "embedder.id");
+    m.dimensions = static_cast<int>(*dims);
+    o.external = m;
+  }
   KS_RETURN_IF_ERROR(a.Finish());
   return o;
 }
@@ -38,16 +63,31 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<store::FileBackend>
   auto engine = std::make_unique<Engine>();
   engine->state_ = std::make_unique<api::EngineState>();
   engine->state_->config = options.config;
-  KS_ASSIGN_OR_RETURN(engine->state_->store, store::Store::Open(std::move(backend), options.store));
+  engine->state_->external = options.external;
+  store::StoreOptions so = options.store;
+  // The full-text ranking function must exist on the connection before anything queries it.
+  so.on_connect = [](sqlite3* db) { return search::RegisterFtsFunctions(db); };
+  KS_ASSIGN_OR_RETURN(engine->state_->store, store::Store::Open(std::move(backend), so));
+  if (options.external) {
+    KS_RETURN_IF_ERROR(store::EnsureEmbeddingModel(engine->state_->store->db(),
+                                                   store::EmbeddingModel{options.external->id,
+                                                                         options.external->dimensions, "js"},
+                                                   NowTimestamp()));
+  }
   api::RegisterStoreMethods(engine->methods_);
   api::RegisterSpaceMethods(engine->methods_);
   api::RegisterSourceMethods(engine->methods_);
+  api::RegisterIngestMethods(engine->methods_);
+  api::RegisterSearchMethods(engine->methods_);
   return engine;
 }
 
 Status Engine::Close() {
+  if (!state_) return Status::Ok();
+  // Persist vector indexes with unsaved changes, so the next open loads instead of replaying.
+  Status s = state_->vectors.Save(state_->store->db(), 0);
   state_.reset();
-  return Status::Ok();
+  return s;
 }
 
 Reply Engine::Call(std::string_view method, std::string_view args_json, std::span<const uint8_t> input) {

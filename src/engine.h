@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ class Engine {
   struct Options {
     store::StoreOptions store;
     api::EngineConfig config;
+    std::optional<api::ExternalModel> external;  // a page-side embedder the store is opened with
   };
 
   // Parses open options given as JSON: {"filename": "...", "maxSourceBytes": n}.

@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "api/args.h"
+#include "api/vector_spaces.h"
+#include "embed/builtin_embedder.h"
 #include "store/store.h"
 
 namespace kspace::api {
@@ -20,12 +23,38 @@ namespace kspace::api {
 struct EngineConfig {
   // Largest accepted source, in bytes (TOO_LARGE above it). Spaces also have quotas.
   int64_t max_source_bytes = int64_t{64} << 20;
+  // Chunk token budget and overlap (text/document.h ChunkOptions).
+  int chunk_tokens = 300;
+  int chunk_overlap = 30;
+};
+
+// A page-side embedder the store was opened with: vectors come from JS (see ingest.h).
+struct ExternalModel {
+  std::string id;
+  int dimensions = 0;
+};
+
+struct IngestBatch;  // api/ingest.h
+
+// Chunks of a space being re-embedded with a page-side model, waiting for their vectors.
+struct ReembedBatch {
+  std::string space_id;
+  std::string model_id;
+  int dim = 0;
+  std::vector<int64_t> labels;
 };
 
 // Everything the engine keeps for one open store.
 struct EngineState {
   std::unique_ptr<store::Store> store;
   EngineConfig config;
+  embed::BuiltinEmbedder builtin;
+  std::optional<ExternalModel> external;
+  VectorSpaces vectors;
+  // Batches parsed and waiting for vectors from the page-side embedder, by batch id.
+  std::map<int64_t, std::shared_ptr<IngestBatch>> pending;
+  std::map<int64_t, ReembedBatch> pending_reembed;
+  int64_t next_batch = 1;
 };
 
 struct Context {
@@ -41,6 +70,7 @@ using Handler = Result<json> (*)(Context&, Args&);
 using MethodTable = std::map<std::string, Handler, std::less<>>;
 
 void RegisterSpaceMethods(MethodTable& table);
+void RegisterSearchMethods(MethodTable& table);
 void RegisterSourceMethods(MethodTable& table);
 void RegisterStoreMethods(MethodTable& table);
 

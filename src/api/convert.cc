@@ -34,6 +34,7 @@ json SpaceToJson(const store::SpaceRow& r) {
       {"status", r.status},
       {"processingStatus", r.processing_status},
       {"deletedAt", Opt(r.deleted_at)},
+      {"embeddingModel", r.embedding_model},
   };
 }
 
@@ -59,6 +60,22 @@ json SourceToJson(const store::SourceRow& r) {
       {"createdAt", r.created_at},
       {"updatedAt", r.updated_at},
       {"deletedAt", Opt(r.deleted_at)},
+  };
+}
+
+json ChunkToJson(const store::ChunkRow& r) {
+  return json{
+      {"id", r.id},
+      {"spaceId", r.space_id},
+      {"contentSourceId", r.content_source_id},
+      {"chunkIndex", r.chunk_index},
+      {"chunkType", r.chunk_type},
+      {"text", std::string(r.body())},
+      {"headingPath", ParseStoredJson(r.heading_path, json::array())},
+      {"tokenCount", r.token_count},
+      {"charStart", r.char_start},
+      {"charEnd", r.char_end},
+      {"createdAt", r.created_at},
   };
 }
 

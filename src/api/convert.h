@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/args.h"
+#include "store/chunks.h"
 #include "store/sources.h"
 #include "store/spaces.h"
 
@@ -9,6 +10,7 @@ namespace kspace::api {
 
 json SpaceToJson(const store::SpaceRow& row);
 json SourceToJson(const store::SourceRow& row);
+json ChunkToJson(const store::ChunkRow& row);
 // Parses JSON text written by kspace itself (falls back to `fallback` if it is somehow invalid).
 json ParseStoredJson(const std::string& text, json fallback);
 

@@ -2,6 +2,8 @@
 #include "api/common.h"
 #include "api/convert.h"
 #include "store/blobs.h"
+#include "store/chunks.h"
+#include "store/terms.h"
 #include "store/sources.h"
 #include "store/spaces.h"
 #include "util/clock.h"
@@ -56,6 +58,9 @@ Result<json> CreateSpace(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(ApplySpaceFields(a, row, /*creating=*/true));
   KS_RETURN_IF_ERROR(a.Finish());
   row.id = NewUuid();
+  // A new space embeds with the store's embedder: the page-side one if the store was opened with
+  // one, else the built-in model.
+  if (ctx.state.external) row.embedding_model = ctx.state.external->id;
   row.owner_id = row.created_by = row.last_updated_by = ctx.profile_id();
   row.created_at = row.last_updated_at = now;
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
@@ -121,12 +126,16 @@ Result<json> PurgeSpace(Context& ctx, Args& a) {
   int64_t sources = 0, freed = 0;
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+    KS_RETURN_IF_ERROR(store::DeleteSpaceChunks(ctx.db(), id));
+    KS_RETURN_IF_ERROR(store::DeleteSpaceLinks(ctx.db(), id));
+    KS_RETURN_IF_ERROR(store::DeleteSpaceTermStats(ctx.db(), id));
     KS_ASSIGN_OR_RETURN(std::vector<std::string> hashes, store::DeleteSourceRows(ctx.db(), id, std::nullopt));
     sources = static_cast<int64_t>(hashes.size());
     KS_ASSIGN_OR_RETURN(freed, store::DeleteBlobsIfUnreferenced(ctx.db(), hashes));
     KS_RETURN_IF_ERROR(store::DeleteSpaceRow(ctx.db(), id));
     KS_RETURN_IF_ERROR(tx.Commit());
   }
+  ctx.state.vectors.Drop(id);
   KS_RETURN_IF_ERROR(ctx.state.store->ReclaimSpace());
   return json{{"spaceId", id}, {"freedBytes", freed}, {"purged", true}, {"blobHashesChecked", sources}};
 }

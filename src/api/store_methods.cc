@@ -50,9 +50,18 @@ Result<json> Check(Context& ctx, Args& a) {
   return json{{"ok", ok}, {"problems", problems}};
 }
 
+// Saves vector-index snapshots whose change log holds more than `minLogEntries` entries.
+Result<json> SaveIndexes(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto min_log, a.Int("minLogEntries", 0, int64_t{1} << 40));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_RETURN_IF_ERROR(ctx.state.vectors.Save(ctx.db(), min_log.value_or(0)));
+  return json{{"saved", true}};
+}
+
 }  // namespace
 
 void RegisterStoreMethods(MethodTable& t) {
+  t["saveIndexes"] = SaveIndexes;
   t["stats"] = Stats;
   t["digest"] = Digest;
   t["check"] = Check;

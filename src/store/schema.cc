@@ -112,6 +112,107 @@ Status ApplyV1(Database& db) {
   return user->Run();
 }
 
+// Version 2: what ingest produces and search reads (seed 000 content_chunk and vector payloads,
+// seed 001 chunks): chunks with their type, heading path and offsets; embeddings per (chunk,
+// model); the FTS5 index over chunks; persisted vector-index graphs; per-space term document
+// frequencies (keywords by TF-IDF against the space); and the links and tags a source mentions.
+const char kSchemaV2[] = R"sql(
+ALTER TABLE spaces ADD COLUMN embedding_model TEXT NOT NULL DEFAULT 'kspace-builtin-v1';
+-- The sequence number of the space's last vector-index change (see vector_index_log).
+ALTER TABLE spaces ADD COLUMN index_generation INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE chunks (
+  label             INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: FTS rowid and vector-index label
+  id                TEXT NOT NULL UNIQUE,
+  space_id          TEXT NOT NULL REFERENCES spaces(id),
+  content_source_id TEXT NOT NULL REFERENCES content_sources(id),
+  chunk_index       INTEGER NOT NULL CHECK (chunk_index >= 0),
+  chunk_type        TEXT NOT NULL CHECK (chunk_type IN ('paragraph', 'section', 'table', 'code_block', 'list')),
+  text              TEXT NOT NULL,         -- context line ("Title > Heading") + body, as embedded
+  context_bytes     INTEGER NOT NULL DEFAULT 0 CHECK (context_bytes >= 0),
+  heading_path      TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(heading_path)),
+  token_count       INTEGER NOT NULL CHECK (token_count >= 0),
+  char_start        INTEGER NOT NULL,      -- UTF-16 offsets of the body in the processed text
+  char_end          INTEGER NOT NULL,
+  created_at        TEXT NOT NULL,
+  UNIQUE (content_source_id, chunk_index)
+) STRICT;
+CREATE INDEX chunks_by_space ON chunks(space_id);
+
+CREATE TABLE embedding_models (
+  id         TEXT PRIMARY KEY,
+  dimensions INTEGER NOT NULL CHECK (dimensions BETWEEN 1 AND 16384),
+  kind       TEXT NOT NULL CHECK (kind IN ('builtin', 'js')),
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE embeddings (
+  chunk_label INTEGER NOT NULL REFERENCES chunks(label) ON DELETE CASCADE,
+  model_id    TEXT NOT NULL REFERENCES embedding_models(id),
+  vector      BLOB NOT NULL,  -- float32, little-endian
+  PRIMARY KEY (chunk_label, model_id)
+) STRICT;
+
+-- Full text over live chunks (rows of deleted sources are removed, and put back on restore).
+-- title and heading_path are repeated per chunk so BM25F can weight them; text is the body.
+CREATE VIRTUAL TABLE chunk_fts USING fts5(
+  title, heading_path, text, space_id UNINDEXED,
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE vector_index_snapshots (
+  space_id     TEXT NOT NULL REFERENCES spaces(id),
+  model_id     TEXT NOT NULL,
+  generation   INTEGER NOT NULL,
+  vector_count INTEGER NOT NULL,
+  data         BLOB NOT NULL,
+  saved_at     TEXT NOT NULL,
+  PRIMARY KEY (space_id, model_id)
+) STRICT;
+
+-- Every change to a space's vector index since its last snapshot, in order: replayed on load, so
+-- a crash between a commit and the next snapshot costs a replay, not a rebuild. seq comes from
+-- spaces.index_generation; a snapshot records the seq it includes and truncates the log.
+CREATE TABLE vector_index_log (
+  space_id TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  seq      INTEGER NOT NULL,
+  label    INTEGER NOT NULL,
+  op       INTEGER NOT NULL CHECK (op IN (1, 2, 3)),  -- 1 add, 2 remove, 3 restore
+  PRIMARY KEY (space_id, model_id, seq)
+) STRICT, WITHOUT ROWID;
+
+-- Document frequency of each (stemmed) term over a space's processed, live sources.
+CREATE TABLE term_stats (
+  space_id TEXT NOT NULL REFERENCES spaces(id),
+  term     TEXT NOT NULL,
+  df       INTEGER NOT NULL CHECK (df >= 0),
+  PRIMARY KEY (space_id, term)
+) STRICT, WITHOUT ROWID;
+
+-- What a source's text points at: [[wikilinks]], #tags and URLs (edges and filters later).
+CREATE TABLE source_links (
+  content_source_id TEXT NOT NULL REFERENCES content_sources(id),
+  kind              TEXT NOT NULL CHECK (kind IN ('wikilink', 'tag', 'url')),
+  target            TEXT NOT NULL,
+  heading           TEXT NOT NULL DEFAULT '',
+  alias             TEXT NOT NULL DEFAULT '',
+  is_embed          INTEGER NOT NULL DEFAULT 0 CHECK (is_embed IN (0, 1))
+) STRICT;
+CREATE INDEX source_links_by_source ON source_links(content_source_id);
+CREATE INDEX source_links_by_target ON source_links(kind, target);
+)sql";
+
+Status ApplyV2(Database& db) {
+  KS_RETURN_IF_ERROR(db.Exec(kSchemaV2));
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT INTO embedding_models(id, dimensions, kind, created_at) VALUES ('kspace-builtin-v1', 512, 'builtin', ?)"));
+  st->Bind(1, NowTimestamp());
+  KS_RETURN_IF_ERROR(st->Run());
+  // Sources added before v2 have no chunks yet: queue them for processing.
+  return db.Exec("UPDATE content_sources SET status = 'processing' WHERE processed_blob_hash IS NOT NULL AND num_chunks = 0");
+}
+
 struct Migration {
   int version;
   Status (*apply)(Database&);
@@ -119,6 +220,7 @@ struct Migration {
 
 const Migration kMigrations[] = {
     {1, ApplyV1},
+    {2, ApplyV2},
 };
 
 }  // namespace

@@ -149,3 +149,24 @@ Result<int64_t> CountSources(Database& db, bool include_deleted) {
 }
 
 }  // namespace kspace::store
+
+namespace kspace::store {
+
+Result<std::vector<std::pair<std::string, std::string>>> SourcesWithStatus(Database& db,
+                                                                           const std::optional<std::string>& space_id,
+                                                                           const std::string& status) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT id, space_id FROM content_sources WHERE status = ?1 AND (?2 IS NULL OR space_id = ?2) ORDER BY rowid"));
+  st->Bind(1, status);
+  if (space_id) st->Bind(2, *space_id);
+  else st->Bind(2, Null{});
+  std::vector<std::pair<std::string, std::string>> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.emplace_back(st->Text(0), st->Text(1));
+  }
+  return out;
+}
+
+}  // namespace kspace::store

@@ -6,7 +6,8 @@ namespace {
 constexpr const char* kColumns =
     "id, title, description, icon, cover_image, keywords, owner_id, created_at, created_by, "
     "last_updated_at, last_updated_by, document_count, total_size_bytes, storage_quota_bytes, "
-    "access_level, guest_access_enabled, guest_access_expiry, status, processing_status, deleted_at";
+    "access_level, guest_access_enabled, guest_access_expiry, status, processing_status, deleted_at, "
+    "embedding_model";
 
 std::optional<std::string> OptText(const Statement& st, int c) {
   if (st.IsNull(c)) return std::nullopt;
@@ -35,6 +36,7 @@ SpaceRow ReadRow(const Statement& st) {
   r.status = st.Text(17);
   r.processing_status = st.Text(18);
   r.deleted_at = OptText(st, 19);
+  r.embedding_model = st.Text(20);
   return r;
 }
 
@@ -54,13 +56,14 @@ void BindRow(Statement& st, const SpaceRow& r) {
   opt(17, r.guest_access_expiry);
   st.Bind(18, r.status).Bind(19, r.processing_status);
   opt(20, r.deleted_at);
+  st.Bind(21, r.embedding_model);
 }
 
 }  // namespace
 
 Status InsertSpace(Database& db, const SpaceRow& row) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(std::string("INSERT INTO spaces(") + kColumns +
-      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   BindRow(*st, row);
   return st->Run();
 }
@@ -92,7 +95,7 @@ Status UpdateSpace(Database& db, const SpaceRow& row) {
       "owner_id = ?7, created_at = ?8, created_by = ?9, last_updated_at = ?10, last_updated_by = ?11, "
       "document_count = ?12, total_size_bytes = ?13, storage_quota_bytes = ?14, access_level = ?15, "
       "guest_access_enabled = ?16, guest_access_expiry = ?17, status = ?18, processing_status = ?19, "
-      "deleted_at = ?20 WHERE id = ?1"));
+      "deleted_at = ?20, embedding_model = ?21 WHERE id = ?1"));
   BindRow(*st, row);
   KS_RETURN_IF_ERROR(st->Run());
   if (db.changes() != 1) return NotFound("space " + row.id + " does not exist");

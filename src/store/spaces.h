@@ -30,6 +30,8 @@ struct SpaceRow {
   std::string status = "active";
   std::string processing_status = "idle";
   std::optional<std::string> deleted_at;
+  // The embedding model whose vectors the space's vector search uses (schema v2).
+  std::string embedding_model = "kspace-builtin-v1";
 };
 
 Status InsertSpace(Database& db, const SpaceRow& row);

@@ -32,6 +32,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<FileBackend> backend,
       "PRAGMA cell_size_check = ON;"
       "PRAGMA temp_store = MEMORY;"
       "PRAGMA cache_size = -" + std::to_string(options.cache_kib < 256 ? 256 : options.cache_kib)));
+  if (options.on_connect) KS_RETURN_IF_ERROR(options.on_connect(db.handle()));
   KS_RETURN_IF_ERROR(Migrate(db, options.schema_version));
   {
     KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT key, value FROM store_meta WHERE key IN ('store_id', 'profile_id')"));

@@ -8,6 +8,7 @@
 // returned OK survives a killed worker, a closed tab, a crash or power loss.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "store/file_backend.h"
 #include "store/schema.h"
 #include "store/vfs.h"
+
+struct sqlite3;
 
 namespace kspace::store {
 
@@ -26,6 +29,9 @@ struct StoreOptions {
   int schema_version = kSchemaVersion;
   // Page cache size in KiB.
   int cache_kib = 16384;
+  // Runs on the connection right after it opens, before migrations (registers SQL functions and
+  // FTS5 extensions the schema and queries use).
+  std::function<Status(sqlite3*)> on_connect;
 };
 
 class Store {

@@ -1,0 +1,525 @@
+// Ingest: ingestStage, ingestProcess, ingestPending, ingestDiscard (see ingest.h).
+#include "api/ingest.h"
+
+#include <algorithm>
+#include <set>
+
+#include "api/common.h"
+#include "api/convert.h"
+#include "api/source_input.h"
+#include "store/blobs.h"
+#include "text/document.h"
+#include "text/format.h"
+#include "text/keywords.h"
+#include "text/utf8.h"
+#include "util/clock.h"
+#include "util/sha256.h"
+#include "util/uuid.h"
+
+namespace kspace::api {
+namespace {
+
+// Document frequencies of one document's terms in a space, fetched once from term_stats.
+class SpaceDf final : public text::DfSource {
+ public:
+  SpaceDf(std::map<std::string, int64_t> df, int64_t docs) : df_(std::move(df)), docs_(docs) {}
+  int Df(std::string_view term) const override {
+    auto it = df_.find(std::string(term));
+    return it == df_.end() ? 0 : static_cast<int>(it->second);
+  }
+  int DocCount() const override { return static_cast<int>(docs_); }
+
+ private:
+  std::map<std::string, int64_t> df_;
+  int64_t docs_;
+};
+
+// Binary content: NUL bytes, or many invalid UTF-8 sequences, in the first 8 KB.
+bool LooksBinary(std::span<const uint8_t> b) {
+  const size_t n = std::min<size_t>(b.size(), 8192);
+  size_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (b[i] == 0) return true;
+    if (b[i] < 0x09 || (b[i] > 0x0d && b[i] < 0x20 && b[i] != 0x1b)) ++bad;
+  }
+  std::string_view head(reinterpret_cast<const char*>(b.data()), n);
+  if (!text::IsValidUtf8(head)) {
+    // A cut at the 8 KB boundary may split one character; junk has invalid bytes throughout.
+    size_t invalid = 0;
+    for (size_t i = 0; i < n;) {
+      size_t len = 1;
+      unsigned char c = static_cast<unsigned char>(head[i]);
+      if (c >= 0x80) {
+        len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        if (len == 1 || i + len > n || !text::IsValidUtf8(head.substr(i, len))) {
+          ++invalid;
+          len = 1;
+        }
+      }
+      i += len;
+    }
+    bad += invalid;
+  }
+  return n > 0 && bad * 10 > n;
+}
+
+enum class ContentKind { kText, kMediaOnly, kUnsupported };
+
+ContentKind KindOf(const store::SourceRow& s, std::span<const uint8_t> bytes) {
+  const std::string mime = s.mime_type.value_or("");
+  auto starts = [&](const char* p) { return mime.rfind(p, 0) == 0; };
+  if (starts("text/") || mime == "application/json" || mime == "application/xml" ||
+      mime == "application/xhtml+xml" || starts("application/x-markdown")) {
+    return ContentKind::kText;
+  }
+  if (starts("image/") || starts("audio/") || starts("video/")) return ContentKind::kMediaOnly;
+  if (mime.empty() && (s.media_type == "image" || s.media_type == "audio" || s.media_type == "video")) {
+    return ContentKind::kMediaOnly;
+  }
+  if (!mime.empty() && mime != "application/octet-stream") return ContentKind::kUnsupported;
+  return LooksBinary(bytes) ? (s.media_type == "image" || s.media_type == "audio" || s.media_type == "video"
+                                   ? ContentKind::kMediaOnly
+                                   : ContentKind::kUnsupported)
+                            : ContentKind::kText;
+}
+
+// Lower-cased, trimmed, de-duplicated keywords in order.
+void AddKeyword(std::vector<std::string>& out, std::set<std::string>& seen, std::string k) {
+  size_t b = k.find_first_not_of(" \t#");
+  size_t e = k.find_last_not_of(" \t");
+  if (b == std::string::npos) return;
+  k = k.substr(b, e - b + 1);
+  for (char& c : k) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (k.empty() || k.size() > 255 || !seen.insert(k).second) return;
+  out.push_back(std::move(k));
+}
+
+// Parses and chunks one staged source.
+Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
+  PreparedSource p;
+  p.source = std::move(source);
+  store::SourceRow& row = p.source;
+  KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, store::GetBlob(ctx.db(), row.original_blob_hash));
+  const ContentKind kind = KindOf(row, bytes);
+  if (kind == ContentKind::kMediaOnly) return p;  // stored, nothing to read: 0 chunks
+  if (kind == ContentKind::kUnsupported) {
+    p.failed = true;
+    p.error = "cannot extract text from " + row.mime_type.value_or("binary") +
+              " content (supported: Markdown, plain text, HTML, reStructuredText)";
+    return p;
+  }
+  std::string_view text_bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const text::Format format = text::DetectFormat(row.mime_type.value_or(""), row.path.value_or(""), text_bytes);
+  text::ChunkOptions opts;
+  opts.max_tokens = ctx.state.config.chunk_tokens;
+  opts.overlap_tokens = ctx.state.config.chunk_overlap;
+  opts.default_title = row.title;
+  Result<text::Document> parsed = text::ParseDocument(text_bytes, format, opts);
+  if (!parsed.ok()) {
+    p.failed = true;
+    p.error = parsed.status().message();
+    return p;
+  }
+  text::Document& doc = *parsed;
+
+  // Keywords and summary, TF-IDF against the space.
+  p.terms = text::DistinctTerms(doc);
+  KS_ASSIGN_OR_RETURN(auto df, store::TermStats(ctx.db(), row.space_id, p.terms));
+  KS_ASSIGN_OR_RETURN(int64_t docs, store::ProcessedSourceCount(ctx.db(), row.space_id));
+  SpaceDf space_df(std::move(df), docs);
+  std::vector<text::Keyphrase> phrases = text::ExtractKeyphrases(doc, &space_df);
+  std::string summary = text::Summarize(doc, {}, &space_df);
+  std::vector<std::string> keywords;
+  std::set<std::string> seen;
+  json given = ParseStoredJson(row.keywords, json::array());
+  for (const auto& k : given) {
+    if (k.is_string()) AddKeyword(keywords, seen, k.get<std::string>());
+  }
+  for (const auto& k : doc.keywords) AddKeyword(keywords, seen, k);
+  for (const auto& ph : phrases) {
+    if (keywords.size() >= 24) break;
+    AddKeyword(keywords, seen, ph.text);
+  }
+  row.keywords = json(keywords).dump();
+  row.content_summary = summary.empty() ? std::nullopt : std::optional<std::string>(summary);
+  if (!doc.metadata.empty()) {
+    json meta = ParseStoredJson(row.metadata, json::object());
+    meta["frontMatter"] = doc.metadata;
+    row.metadata = meta.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  // What the text points at: edges and tag filters are built from these.
+  std::set<std::string> tags(doc.tags.begin(), doc.tags.end());
+  for (const auto& t : doc.tags) p.links.push_back(store::SourceLink{"tag", t, "", "", false});
+  if (doc.metadata.contains("tags")) {
+    const json& ft = doc.metadata["tags"];
+    std::vector<std::string> more;
+    if (ft.is_array()) {
+      for (const auto& t : ft) {
+        if (t.is_string()) more.push_back(t.get<std::string>());
+      }
+    } else if (ft.is_string()) {
+      more.push_back(ft.get<std::string>());
+    }
+    for (auto t : more) {
+      std::vector<std::string> norm;
+      std::set<std::string> unused;
+      AddKeyword(norm, unused, t);
+      if (!norm.empty() && tags.insert(norm[0]).second) p.links.push_back(store::SourceLink{"tag", norm[0], "", "", false});
+    }
+  }
+  for (const auto& w : doc.wikilinks) p.links.push_back(store::SourceLink{"wikilink", w.target, w.heading, w.alias, w.embed});
+  for (const auto& u : doc.links) p.links.push_back(store::SourceLink{"url", u, "", "", false});
+
+  const std::string now = NowTimestamp();
+  p.chunks.reserve(doc.chunks.size());
+  for (const text::Chunk& c : doc.chunks) {
+    store::ChunkRow r;
+    r.id = NewUuid();
+    r.space_id = row.space_id;
+    r.content_source_id = row.id;
+    r.chunk_index = c.index;
+    r.chunk_type = text::ChunkTypeName(c.type);
+    r.text = c.text;
+    r.context_bytes = c.context_bytes;
+    r.heading_path = json(c.heading_path).dump(-1, ' ', false, json::error_handler_t::replace);
+    r.token_count = c.token_count;
+    r.char_start = c.start;
+    r.char_end = c.end;
+    r.created_at = now;
+    p.chunks.push_back(std::move(r));
+  }
+  p.processed_text = std::move(doc.text);
+  return p;
+}
+
+size_t ChunkCount(const IngestBatch& b) {
+  size_t n = 0;
+  for (const auto& s : b.sources) n += s.chunks.size();
+  return n;
+}
+
+// Commits a prepared batch with its vectors (one row per chunk, in batch order).
+Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) {
+  const size_t dim = static_cast<size_t>(batch.dim);
+  if (vectors.size() != ChunkCount(batch) * dim) {
+    return InvalidArgument("expected " + std::to_string(ChunkCount(batch)) + " vectors of " + std::to_string(dim) +
+                               " dimensions",
+                           "vectors");
+  }
+  const std::string now = NowTimestamp();
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+  KS_RETURN_IF_ERROR(store::EnsureEmbeddingModel(
+      ctx.db(), store::EmbeddingModel{batch.model_id, batch.dim, batch.model_id == embed::BuiltinEmbedder::kId ? "builtin" : "js"},
+      now));
+  size_t v = 0;
+  for (PreparedSource& p : batch.sources) {
+    store::SourceRow& row = p.source;
+    row.updated_at = now;
+    if (p.failed) {
+      row.status = "failed";
+      row.error_message = p.error;
+      KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
+      continue;
+    }
+    // A source processed again (after a crash mid-commit never happens: commits are atomic; but a
+    // retry of a failed source may find old rows) starts from a clean slate.
+    KS_ASSIGN_OR_RETURN(std::vector<store::ChunkRow> old, store::ChunksOfSource(ctx.db(), row.id));
+    if (!old.empty()) {
+      std::vector<int64_t> labels;
+      for (const auto& c : old) labels.push_back(c.label);
+      KS_RETURN_IF_ERROR(store::FtsDelete(ctx.db(), labels));
+      KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kRemove).status());
+      KS_RETURN_IF_ERROR(store::DeleteChunksOfSource(ctx.db(), row.id).status());
+    }
+    if (!p.processed_text.empty() || !p.chunks.empty()) {
+      std::string hash = Sha256Hex(p.processed_text);
+      if (hash != row.original_blob_hash) {
+        auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(p.processed_text.data()), p.processed_text.size());
+        KS_RETURN_IF_ERROR(store::PutBlob(ctx.db(), hash, span, now).status());
+      }
+      row.processed_blob_hash = hash;
+    }
+    std::vector<int64_t> labels;
+    for (store::ChunkRow& c : p.chunks) {
+      KS_RETURN_IF_ERROR(store::InsertChunk(ctx.db(), c));
+      KS_RETURN_IF_ERROR(store::PutEmbedding(ctx.db(), c.label, batch.model_id, vectors.subspan(v * dim, dim)));
+      ++v;
+      labels.push_back(c.label);
+    }
+    if (!row.deleted_at) {
+      KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p.chunks, row.title));
+      KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kAdd).status());
+      KS_RETURN_IF_ERROR(store::AdjustTermStats(ctx.db(), row.space_id, p.terms, +1));
+    } else if (!labels.empty()) {
+      // Deleted while it waited: keep its chunks (for a restore) but out of search.
+      KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kAdd).status());
+      KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kRemove).status());
+    }
+    KS_RETURN_IF_ERROR(store::ReplaceSourceLinks(ctx.db(), row.id, p.links));
+    row.status = "processed";
+    row.error_message = std::nullopt;
+    row.num_chunks = static_cast<int64_t>(p.chunks.size());
+    KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
+  }
+  KS_RETURN_IF_ERROR(tx.Commit());
+  return ctx.state.vectors.Sync(ctx.db(), batch.space_id, batch.model_id);
+}
+
+json BatchResult(const IngestBatch& batch, double prepare_ms, double embed_ms, double commit_ms) {
+  json sources = json::array();
+  int64_t chunks = 0;
+  int64_t failed = 0;
+  for (const auto& p : batch.sources) {
+    sources.push_back(SourceToJson(p.source));
+    chunks += static_cast<int64_t>(p.chunks.size());
+    failed += p.failed ? 1 : 0;
+  }
+  return json{{"sources", sources},
+              {"chunks", chunks},
+              {"failed", failed},
+              {"bytes", batch.bytes},
+              {"timings", {{"parseMs", prepare_ms}, {"embedMs", embed_ms}, {"commitMs", commit_ms}}}};
+}
+
+double MsSince(int64_t t0) { return static_cast<double>(MonotonicMicros() - t0) / 1000.0; }
+
+Result<json> IngestStage(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(std::string space_id, a.RequiredId("spaceId"));
+  KS_ASSIGN_OR_RETURN(auto duplicates, a.Enum("duplicates", {"skip", "keep"}));
+  KS_ASSIGN_OR_RETURN(std::vector<NewSource> batch, ReadSourceBatch(ctx, a));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, space_id, Access::kWrite));
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+  KS_ASSIGN_OR_RETURN(std::vector<Staged> staged,
+                      StageSources(ctx, space, batch, duplicates.value_or("skip") == "skip", "sources"));
+  KS_RETURN_IF_ERROR(tx.Commit());
+  json out = json::array();
+  for (const Staged& s : staged) {
+    json j = SourceToJson(s.row);
+    j["duplicate"] = s.duplicate;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<json> IngestProcess(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto ids, a.IdList("sourceIds", 10000));
+  KS_ASSIGN_OR_RETURN(auto batch_id, a.Int("batchId", 1, int64_t{1} << 53));
+  KS_RETURN_IF_ERROR(a.Finish());
+  if (batch_id) {
+    if (ids) return InvalidArgument("give sourceIds or batchId, not both", "batchId");
+    auto it = ctx.state.pending.find(*batch_id);
+    if (it == ctx.state.pending.end()) return NotFound("no batch " + std::to_string(*batch_id) + " is waiting", "batchId");
+    std::shared_ptr<IngestBatch> batch = it->second;
+    ctx.state.pending.erase(it);
+    if (ctx.input.size() % sizeof(float) != 0) return InvalidArgument("vectors must be float32", "vectors");
+    std::span<const float> vectors(reinterpret_cast<const float*>(ctx.input.data()), ctx.input.size() / sizeof(float));
+    int64_t t0 = MonotonicMicros();
+    KS_RETURN_IF_ERROR(Commit(ctx, *batch, vectors));
+    return BatchResult(*batch, 0, 0, MsSince(t0));
+  }
+  if (!ids || ids->empty()) return InvalidArgument("sourceIds is required", "sourceIds");
+  return ProcessSources(ctx, *ids);
+}
+
+Result<json> IngestPending(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto space_id, a.Id("spaceId"));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_ASSIGN_OR_RETURN(auto pending, store::SourcesWithStatus(ctx.db(), space_id, "processing"));
+  json out = json::array();
+  for (const auto& [id, space] : pending) out.push_back(json{{"sourceId", id}, {"spaceId", space}});
+  return out;
+}
+
+// Removes staged sources that were never processed (a cancelled ingest): rows, counters, blobs.
+Result<json> IngestDiscard(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto ids, a.IdList("sourceIds", 100000));
+  KS_RETURN_IF_ERROR(a.Finish());
+  if (!ids) return InvalidArgument("sourceIds is required", "sourceIds");
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+  int64_t discarded = 0;
+  const std::string now = NowTimestamp();
+  for (const std::string& id : *ids) {
+    KS_ASSIGN_OR_RETURN(auto row, store::FindSource(ctx.db(), id));
+    if (!row || row->status != "processing") continue;  // processed meanwhile: keep it
+    KS_ASSIGN_OR_RETURN(auto hashes, store::DeleteSourceRows(ctx.db(), row->space_id, row->id));
+    KS_RETURN_IF_ERROR(store::DeleteBlobsIfUnreferenced(ctx.db(), hashes).status());
+    if (!row->deleted_at) {
+      KS_RETURN_IF_ERROR(store::AdjustSpaceUsage(ctx.db(), row->space_id, -1, -row->total_size_bytes, now, ctx.profile_id()));
+    }
+    ++discarded;
+  }
+  KS_RETURN_IF_ERROR(tx.Commit());
+  return json{{"discarded", discarded}};
+}
+
+// Stores vectors for `labels` (one row each) under `model` in one transaction.
+Status StoreVectors(Context& ctx, const std::string& model_id, int dim, const std::string& kind,
+                    std::span<const int64_t> labels, std::span<const float> vectors) {
+  if (vectors.size() != labels.size() * static_cast<size_t>(dim)) {
+    return InvalidArgument("expected " + std::to_string(labels.size()) + " vectors of " + std::to_string(dim) +
+                               " dimensions",
+                           "vectors");
+  }
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+  KS_RETURN_IF_ERROR(store::EnsureEmbeddingModel(ctx.db(), store::EmbeddingModel{model_id, dim, kind}, NowTimestamp()));
+  for (size_t i = 0; i < labels.size(); ++i) {
+    KS_RETURN_IF_ERROR(store::PutEmbedding(ctx.db(), labels[i], model_id,
+                                           vectors.subspan(i * static_cast<size_t>(dim), static_cast<size_t>(dim))));
+  }
+  return tx.Commit();
+}
+
+// reembedStep: one resumable step of moving a space to another embedding model. Embeds the next
+// batch of chunks that have no vector for the target model (or hands their texts to the
+// page-side embedder), and once every chunk has one, switches the space to the target model and
+// drops the old vectors. The caller repeats it until `done`.
+Result<json> ReembedStep(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(std::string space_id, a.RequiredId("spaceId"));
+  KS_ASSIGN_OR_RETURN(auto target, a.Enum("to", {"store", "builtin"}));
+  KS_ASSIGN_OR_RETURN(auto batch_id, a.Int("batchId", 1, int64_t{1} << 53));
+  KS_ASSIGN_OR_RETURN(auto limit, a.Int("batchSize", 1, 4096));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, space_id, Access::kWrite));
+  const bool to_builtin = target.value_or("store") == "builtin" || !ctx.state.external;
+  const std::string model_id = to_builtin ? std::string(embed::BuiltinEmbedder::kId) : ctx.state.external->id;
+  const int dim = to_builtin ? ctx.state.builtin.dimensions() : ctx.state.external->dimensions;
+  if (batch_id) {
+    auto it = ctx.state.pending_reembed.find(*batch_id);
+    if (it == ctx.state.pending_reembed.end()) return NotFound("no batch " + std::to_string(*batch_id) + " is waiting", "batchId");
+    ReembedBatch b = std::move(it->second);
+    ctx.state.pending_reembed.erase(it);
+    if (b.space_id != space_id || b.model_id != model_id) return InvalidArgument("that batch is for another space or model", "batchId");
+    if (ctx.input.size() % sizeof(float) != 0) return InvalidArgument("vectors must be float32", "vectors");
+    std::span<const float> v(reinterpret_cast<const float*>(ctx.input.data()), ctx.input.size() / sizeof(float));
+    KS_RETURN_IF_ERROR(StoreVectors(ctx, model_id, dim, "js", b.labels, v));
+  }
+  if (space.embedding_model == model_id) {
+    return json{{"done", true}, {"model", model_id}, {"remaining", 0}, {"embedded", 0}};
+  }
+  KS_ASSIGN_OR_RETURN(std::vector<int64_t> labels,
+                      store::ChunksWithoutEmbedding(ctx.db(), space_id, model_id, limit.value_or(256)));
+  if (labels.empty()) {
+    // Every chunk has a vector of the target model: switch, and forget the old model's vectors.
+    KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+    KS_RETURN_IF_ERROR(store::EnsureEmbeddingModel(ctx.db(), store::EmbeddingModel{model_id, dim, to_builtin ? "builtin" : "js"},
+                                                   NowTimestamp()));
+    KS_RETURN_IF_ERROR(store::SetSpaceEmbeddingModel(ctx.db(), space_id, model_id));
+    KS_RETURN_IF_ERROR(store::DeleteOtherEmbeddings(ctx.db(), space_id, model_id));
+    KS_RETURN_IF_ERROR(store::DeleteIndexSnapshots(ctx.db(), space_id));
+    KS_RETURN_IF_ERROR(tx.Commit());
+    ctx.state.vectors.Drop(space_id);
+    return json{{"done", true}, {"model", model_id}, {"remaining", 0}, {"embedded", 0}};
+  }
+  KS_ASSIGN_OR_RETURN(std::vector<store::ChunkRow> chunks, store::ChunksByLabels(ctx.db(), labels));
+  KS_ASSIGN_OR_RETURN(int64_t remaining, store::CountChunksWithoutEmbedding(ctx.db(), space_id, model_id));
+  if (!to_builtin) {
+    int64_t id = ctx.state.next_batch++;
+    json texts = json::array();
+    for (const auto& c : chunks) texts.push_back(c.text);
+    ctx.state.pending_reembed[id] = ReembedBatch{space_id, model_id, dim, labels};
+    while (ctx.state.pending_reembed.size() > 64) ctx.state.pending_reembed.erase(ctx.state.pending_reembed.begin());
+    return json{{"done", false}, {"needVectors", true}, {"batchId", id}, {"texts", texts}, {"model", model_id},
+                {"remaining", remaining}, {"dimensions", dim}};
+  }
+  std::vector<std::string_view> texts;
+  for (const auto& c : chunks) texts.push_back(c.text);
+  std::vector<float> vectors(texts.size() * static_cast<size_t>(dim));
+  KS_RETURN_IF_ERROR(ctx.state.builtin.Embed(texts, vectors));
+  KS_RETURN_IF_ERROR(StoreVectors(ctx, model_id, dim, "builtin", labels, vectors));
+  return json{{"done", false}, {"model", model_id}, {"embedded", static_cast<int64_t>(labels.size())},
+              {"remaining", remaining - static_cast<int64_t>(labels.size())}};
+}
+
+}  // namespace
+
+Result<SpaceModel> ModelOfSpace(Context& ctx, const store::SpaceRow& space) {
+  SpaceModel m;
+  m.id = space.embedding_model;
+  if (m.id == embed::BuiltinEmbedder::kId) {
+    m.dim = ctx.state.builtin.dimensions();
+    m.builtin = m.available = true;
+    return m;
+  }
+  if (ctx.state.external && ctx.state.external->id == m.id) {
+    m.dim = ctx.state.external->dimensions;
+    m.available = true;
+    return m;
+  }
+  KS_ASSIGN_OR_RETURN(auto known, store::FindEmbeddingModel(ctx.db(), m.id));
+  m.dim = known ? known->dimensions : 0;
+  return m;
+}
+
+Result<json> ProcessSources(Context& ctx, const std::vector<std::string>& ids) {
+  int64_t t0 = MonotonicMicros();
+  auto batch = std::make_shared<IngestBatch>();
+  for (const std::string& id : ids) {
+    KS_ASSIGN_OR_RETURN(store::SourceRow row, RequireSource(ctx, id, Access::kRead, "sourceIds"));
+    if (row.status != "processing") continue;  // already done (e.g. processed by an earlier run)
+    if (batch->space_id.empty()) batch->space_id = row.space_id;
+    if (row.space_id != batch->space_id) return InvalidArgument("all sources of one call must be in one space", "sourceIds");
+    batch->bytes += row.total_size_bytes;
+    KS_ASSIGN_OR_RETURN(PreparedSource p, Prepare(ctx, std::move(row)));
+    batch->sources.push_back(std::move(p));
+  }
+  if (batch->sources.empty()) return BatchResult(*batch, 0, 0, 0);
+  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, batch->space_id, Access::kRead));
+  KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, space));
+  batch->model_id = model.id;
+  batch->dim = model.dim;
+  double prepare_ms = MsSince(t0);
+  if (!model.available) {
+    return FailedPrecondition("space \"" + space.title + "\" embeds with \"" + model.id +
+                                  "\", which this store was not opened with; open it with that embedder or reembed the space",
+                              "embedder");
+  }
+  if (!model.builtin) {
+    // The page-side embedder computes the vectors: hand out the texts, keep the batch.
+    int64_t id = ctx.state.next_batch++;
+    json texts = json::array();
+    for (const auto& p : batch->sources) {
+      for (const auto& c : p.chunks) texts.push_back(c.text);
+    }
+    ctx.state.pending[id] = batch;
+    // Bound memory if a caller never comes back for its batches.
+    while (ctx.state.pending.size() > 64) ctx.state.pending.erase(ctx.state.pending.begin());
+    return json{{"needVectors", true}, {"batchId", id}, {"texts", texts}, {"dimensions", model.dim}};
+  }
+  int64_t t1 = MonotonicMicros();
+  std::vector<std::string_view> texts;
+  for (const auto& p : batch->sources) {
+    for (const auto& c : p.chunks) texts.push_back(c.text);
+  }
+  std::vector<float> vectors(texts.size() * static_cast<size_t>(model.dim));
+  KS_RETURN_IF_ERROR(ctx.state.builtin.Embed(texts, vectors));
+  double embed_ms = MsSince(t1);
+  int64_t t2 = MonotonicMicros();
+  KS_RETURN_IF_ERROR(Commit(ctx, *batch, vectors));
+  return BatchResult(*batch, prepare_ms, embed_ms, MsSince(t2));
+}
+
+Result<std::vector<std::string>> ProcessedSourceTerms(Context& ctx, const store::SourceRow& source) {
+  if (!source.processed_blob_hash || source.num_chunks == 0) return std::vector<std::string>();
+  KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, store::GetBlob(ctx.db(), *source.processed_blob_hash));
+  text::ChunkOptions opts;
+  opts.max_tokens = ctx.state.config.chunk_tokens;
+  opts.overlap_tokens = ctx.state.config.chunk_overlap;
+  opts.default_title = source.title;
+  std::string_view t(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  KS_ASSIGN_OR_RETURN(text::Document doc, text::ParseDocument(t, text::Format::kMarkdown, opts));
+  return text::DistinctTerms(doc);
+}
+
+void RegisterIngestMethods(MethodTable& t) {
+  t["ingestStage"] = IngestStage;
+  t["ingestProcess"] = IngestProcess;
+  t["ingestPending"] = IngestPending;
+  t["ingestDiscard"] = IngestDiscard;
+  t["reembedStep"] = ReembedStep;
+}
+
+}  // namespace kspace::api

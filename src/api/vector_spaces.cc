@@ -1,0 +1,144 @@
+#include "api/vector_spaces.h"
+
+#include <vector>
+
+#include "store/chunks.h"
+#include "util/clock.h"
+
+namespace kspace::api {
+
+index::IndexParams VectorSpaces::ParamsFor(int dim) {
+  index::IndexParams p;
+  p.dim = static_cast<uint32_t>(dim);
+  p.M = 16;
+  p.ef_construction = 200;
+  p.ef_search = 64;
+  return p;
+}
+
+Status VectorSpaces::Rebuild(store::Database& db, SpaceVectors& sv) {
+  KS_ASSIGN_OR_RETURN(sv.index, index::VectorIndex::Create(ParamsFor(sv.dim)));
+  // The generation first: everything committed up to it is in the embeddings we read next (the
+  // worker is single-threaded, so nothing commits in between).
+  KS_ASSIGN_OR_RETURN(sv.generation, store::IndexGeneration(db, sv.space_id));
+  std::vector<index::Label> labels;
+  std::vector<float> rows;
+  auto flush = [&]() -> Status {
+    if (labels.empty()) return Status::Ok();
+    KS_RETURN_IF_ERROR(sv.index->AddBatch(labels, rows));
+    labels.clear();
+    rows.clear();
+    return Status::Ok();
+  };
+  KS_RETURN_IF_ERROR(store::ForEachEmbedding(db, sv.space_id, sv.model_id, /*live_only=*/true,
+                                             [&](int64_t label, std::span<const float> v) -> Status {
+                                               if (static_cast<int>(v.size()) != sv.dim) return Status::Ok();
+                                               labels.push_back(static_cast<index::Label>(label));
+                                               rows.insert(rows.end(), v.begin(), v.end());
+                                               return labels.size() >= 4096 ? flush() : Status::Ok();
+                                             }));
+  KS_RETURN_IF_ERROR(flush());
+  sv.index->set_generation(static_cast<uint64_t>(sv.generation));
+  sv.rebuilt = true;
+  return Status::Ok();
+}
+
+Status VectorSpaces::Replay(store::Database& db, SpaceVectors& sv) {
+  KS_ASSIGN_OR_RETURN(std::vector<store::IndexLogEntry> log,
+                      store::ReadIndexLog(db, sv.space_id, sv.model_id, sv.generation));
+  for (const store::IndexLogEntry& e : log) {
+    const auto label = static_cast<index::Label>(e.label);
+    switch (e.op) {
+      case store::IndexOp::kAdd: {
+        KS_ASSIGN_OR_RETURN(auto v, store::GetEmbedding(db, e.label, sv.model_id));
+        // A chunk purged after it was added has no embedding left; a later remove covers it.
+        if (v && static_cast<int>(v->size()) == sv.dim) KS_RETURN_IF_ERROR(sv.index->Add(label, *v));
+        break;
+      }
+      case store::IndexOp::kRemove: {
+        Status s = sv.index->Remove(label);
+        if (!s.ok() && s.code() != Code::kNotFound) return s;
+        break;
+      }
+      case store::IndexOp::kRestore: {
+        Status s = sv.index->Restore(label);
+        if (s.code() == Code::kNotFound) {
+          KS_ASSIGN_OR_RETURN(auto v, store::GetEmbedding(db, e.label, sv.model_id));
+          if (v && static_cast<int>(v->size()) == sv.dim) s = sv.index->Add(label, *v);
+          else s = Status::Ok();
+        }
+        KS_RETURN_IF_ERROR(s);
+        break;
+      }
+    }
+    sv.generation = e.seq;
+  }
+  // Entries of other models also advance the space's generation; we are current up to it.
+  KS_ASSIGN_OR_RETURN(int64_t gen, store::IndexGeneration(db, sv.space_id));
+  if (gen > sv.generation) sv.generation = gen;
+  sv.index->set_generation(static_cast<uint64_t>(sv.generation));
+  return Status::Ok();
+}
+
+Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& space_id, const std::string& model_id,
+                                       int dim) {
+  auto key = std::make_pair(space_id, model_id);
+  auto it = loaded_.find(key);
+  if (it != loaded_.end()) return it->second.get();
+  auto sv = std::make_unique<SpaceVectors>();
+  sv->space_id = space_id;
+  sv->model_id = model_id;
+  sv->dim = dim;
+  KS_ASSIGN_OR_RETURN(auto snap, store::LoadIndexSnapshot(db, space_id, model_id));
+  bool loaded = false;
+  if (snap) {
+    auto idx = index::VectorIndex::Deserialize(snap->data);
+    // A snapshot of another dimension (the model was re-registered) or a damaged one is rebuilt.
+    if (idx.ok() && static_cast<int>((*idx)->params().dim) == dim) {
+      sv->index = std::move(*idx);
+      sv->generation = snap->generation;
+      sv->saved_generation = snap->generation;
+      loaded = true;
+    }
+  }
+  if (!loaded) {
+    KS_RETURN_IF_ERROR(Rebuild(db, *sv));
+  } else {
+    KS_RETURN_IF_ERROR(Replay(db, *sv));
+  }
+  SpaceVectors* raw = sv.get();
+  loaded_[key] = std::move(sv);
+  return raw;
+}
+
+Status VectorSpaces::Sync(store::Database& db, const std::string& space_id, const std::string& model_id) {
+  auto it = loaded_.find(std::make_pair(space_id, model_id));
+  if (it == loaded_.end()) return Status::Ok();
+  return Replay(db, *it->second);
+}
+
+Status VectorSpaces::Save(store::Database& db, int64_t min_log_entries) {
+  for (auto& [key, sv] : loaded_) {
+    if (sv->generation == sv->saved_generation) continue;
+    int64_t pending = sv->saved_generation < 0 ? sv->generation + 1 : sv->generation - sv->saved_generation;
+    if (pending <= min_log_entries && !(sv->rebuilt && min_log_entries == 0)) continue;
+    KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, sv->index->Serialize());
+    KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
+    KS_RETURN_IF_ERROR(store::SaveIndexSnapshot(db, sv->space_id, sv->model_id, sv->generation,
+                                                static_cast<int64_t>(sv->index->live_size()), bytes,
+                                                NowTimestamp()));
+    KS_RETURN_IF_ERROR(tx.Commit());
+    sv->saved_generation = sv->generation;
+    sv->rebuilt = false;
+  }
+  return Status::Ok();
+}
+
+void VectorSpaces::Drop(const std::string& space_id) {
+  for (auto it = loaded_.begin(); it != loaded_.end();) {
+    if (it->first.first == space_id) it = loaded_.erase(it);
+    else ++it;
+  }
+}
+
+}  // namespace kspace::api

@@ -1,0 +1,407 @@
+#include "store/chunks.h"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace kspace::store {
+namespace {
+
+constexpr const char* kColumns =
+    "label, id, space_id, content_source_id, chunk_index, chunk_type, text, context_bytes, heading_path, "
+    "token_count, char_start, char_end, created_at";
+
+ChunkRow ReadRow(const Statement& st) {
+  ChunkRow r;
+  r.label = st.Int(0);
+  r.id = st.Text(1);
+  r.space_id = st.Text(2);
+  r.content_source_id = st.Text(3);
+  r.chunk_index = st.Int(4);
+  r.chunk_type = st.Text(5);
+  r.text = st.Text(6);
+  r.context_bytes = st.Int(7);
+  r.heading_path = st.Text(8);
+  r.token_count = st.Int(9);
+  r.char_start = st.Int(10);
+  r.char_end = st.Int(11);
+  r.created_at = st.Text(12);
+  return r;
+}
+
+// "A > B" from the stored JSON array of headings.
+std::string JoinHeadings(const std::string& json_array) {
+  nlohmann::json j = nlohmann::json::parse(json_array, nullptr, /*allow_exceptions=*/false);
+  std::string out;
+  if (!j.is_array()) return out;
+  for (const auto& h : j) {
+    if (!h.is_string()) continue;
+    if (!out.empty()) out += " > ";
+    out += h.get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+Status InsertChunk(Database& db, ChunkRow& row) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT INTO chunks(id, space_id, content_source_id, chunk_index, chunk_type, text, context_bytes, "
+      "heading_path, token_count, char_start, char_end, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+  st->BindAll(row.id, row.space_id, row.content_source_id, row.chunk_index, row.chunk_type, row.text,
+              row.context_bytes, row.heading_path, row.token_count, row.char_start, row.char_end, row.created_at);
+  KS_RETURN_IF_ERROR(st->Run());
+  row.label = db.last_insert_rowid();
+  return Status::Ok();
+}
+
+Result<std::vector<ChunkRow>> ChunksOfSource(Database& db, const std::string& source_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(std::string("SELECT ") + kColumns +
+      " FROM chunks WHERE content_source_id = ? ORDER BY chunk_index"));
+  st->Bind(1, source_id);
+  std::vector<ChunkRow> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(ReadRow(*st));
+  }
+  return out;
+}
+
+Result<std::optional<ChunkRow>> FindChunkById(Database& db, const std::string& id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(std::string("SELECT ") + kColumns + " FROM chunks WHERE id = ?"));
+  st->Bind(1, id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<ChunkRow>();
+  return std::optional<ChunkRow>(ReadRow(*st));
+}
+
+Result<std::vector<ChunkRow>> ChunksByLabels(Database& db, std::span<const int64_t> labels) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(std::string("SELECT ") + kColumns + " FROM chunks WHERE label = ?"));
+  std::vector<ChunkRow> out;
+  out.reserve(labels.size());
+  for (int64_t label : labels) {
+    st->Bind(1, label);
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row) out.push_back(ReadRow(*st));
+    st->Reset();
+  }
+  return out;
+}
+
+Result<std::vector<int64_t>> DeleteChunksOfSource(Database& db, const std::string& source_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("DELETE FROM chunks WHERE content_source_id = ? RETURNING label"));
+  st->Bind(1, source_id);
+  std::vector<int64_t> labels;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    labels.push_back(st->Int(0));
+  }
+  return labels;
+}
+
+Result<int64_t> CountChunks(Database& db, const std::optional<std::string>& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT count(*) FROM chunks WHERE ?1 IS NULL OR space_id = ?1"));
+  if (space_id) st->Bind(1, *space_id);
+  else st->Bind(1, Null{});
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Int(0) : 0;
+}
+
+Status DeleteSpaceChunks(Database& db, const std::string& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement fts, db.Prepare("DELETE FROM chunk_fts WHERE space_id = ?"));
+  fts->Bind(1, space_id);
+  KS_RETURN_IF_ERROR(fts->Run());
+  KS_ASSIGN_OR_RETURN(CachedStatement chunks, db.Prepare("DELETE FROM chunks WHERE space_id = ?"));
+  chunks->Bind(1, space_id);
+  KS_RETURN_IF_ERROR(chunks->Run());
+  return DeleteIndexSnapshots(db, space_id);
+}
+
+Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::string& title) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT INTO chunk_fts(rowid, title, heading_path, text, space_id) VALUES (?, ?, ?, ?, ?)"));
+  for (const ChunkRow& c : chunks) {
+    std::string headings = JoinHeadings(c.heading_path);
+    st->BindAll(c.label, title, headings, c.body(), c.space_id);
+    KS_RETURN_IF_ERROR(st->Run());
+    st->Reset();
+  }
+  return Status::Ok();
+}
+
+Status FtsDelete(Database& db, std::span<const int64_t> labels) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("DELETE FROM chunk_fts WHERE rowid = ?"));
+  for (int64_t label : labels) {
+    st->Bind(1, label);
+    KS_RETURN_IF_ERROR(st->Run());
+    st->Reset();
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+std::string JsonList(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
+
+std::string JsonLabels(const std::vector<int64_t>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(v[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& space_id, const ChunkFilter& f) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT c.label FROM chunks c JOIN content_sources s ON s.id = c.content_source_id "
+      "WHERE c.space_id = ?1 AND s.deleted_at IS NULL "
+      "AND (?2 IS NULL OR c.content_source_id IN (SELECT value FROM json_each(?2))) "
+      "AND (?3 IS NULL OR c.chunk_type IN (SELECT value FROM json_each(?3))) "
+      "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM source_links l WHERE l.content_source_id = s.id "
+      "     AND l.kind = 'tag' AND l.target IN (SELECT value FROM json_each(?4)))) "
+      "AND (?5 IS NULL OR s.media_type IN (SELECT value FROM json_each(?5))) "
+      "AND (?6 IS NULL OR s.created_at >= ?6) AND (?7 IS NULL OR s.created_at < ?7) "
+      "ORDER BY c.label"));
+  st->Bind(1, space_id);
+  // Bound text must outlive the statement's use: keep the JSON strings alive here.
+  std::string sources = JsonList(f.source_ids), types = JsonList(f.chunk_types), tags = JsonList(f.tags),
+              media = JsonList(f.media_types);
+  if (f.source_ids.empty()) st->Bind(2, Null{}); else st->Bind(2, sources);
+  if (f.chunk_types.empty()) st->Bind(3, Null{}); else st->Bind(3, types);
+  if (f.tags.empty()) st->Bind(4, Null{}); else st->Bind(4, tags);
+  if (f.media_types.empty()) st->Bind(5, Null{}); else st->Bind(5, media);
+  if (f.created_after) st->Bind(6, *f.created_after); else st->Bind(6, Null{});
+  if (f.created_before) st->Bind(7, *f.created_before); else st->Bind(7, Null{});
+  std::vector<int64_t> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(st->Int(0));
+  }
+  return out;
+}
+
+Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
+                                      int64_t limit, const std::vector<int64_t>* allowed) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT rowid, -ks_bm25(chunk_fts), snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24) "
+      "FROM chunk_fts WHERE chunk_fts MATCH ?1 AND space_id = ?2 "
+      "AND (?4 IS NULL OR rowid IN (SELECT value FROM json_each(?4))) ORDER BY ks_bm25(chunk_fts) LIMIT ?3"));
+  std::string allowed_json = allowed ? JsonLabels(*allowed) : std::string();
+  st->BindAll(match, space_id, limit);
+  if (allowed) st->Bind(4, allowed_json);
+  else st->Bind(4, Null{});
+  std::vector<FtsHit> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(FtsHit{st->Int(0), st->Double(1), st->Text(2)});
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT ks_df(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ?1 LIMIT 1"));
+  st->Bind(1, match);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(st->Text(0));
+}
+
+Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& match) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24) FROM chunk_fts WHERE chunk_fts MATCH ?1 AND rowid = ?2"));
+  st->BindAll(match, label);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Text(0) : std::string();
+}
+
+Status EnsureEmbeddingModel(Database& db, const EmbeddingModel& model, const std::string& now) {
+  KS_ASSIGN_OR_RETURN(std::optional<EmbeddingModel> existing, FindEmbeddingModel(db, model.id));
+  if (existing) {
+    if (existing->dimensions != model.dimensions) {
+      return FailedPrecondition("embedding model " + model.id + " was registered with " +
+                                    std::to_string(existing->dimensions) + " dimensions, not " +
+                                    std::to_string(model.dimensions),
+                                "embedder.dimensions");
+    }
+    return Status::Ok();
+  }
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT INTO embedding_models(id, dimensions, kind, created_at) VALUES (?, ?, ?, ?)"));
+  st->BindAll(model.id, model.dimensions, model.kind, now);
+  return st->Run();
+}
+
+Result<std::optional<EmbeddingModel>> FindEmbeddingModel(Database& db, const std::string& id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT id, dimensions, kind FROM embedding_models WHERE id = ?"));
+  st->Bind(1, id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<EmbeddingModel>();
+  return std::optional<EmbeddingModel>(EmbeddingModel{st->Text(0), static_cast<int>(st->Int(1)), st->Text(2)});
+}
+
+Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, std::span<const float> vector) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT INTO embeddings(chunk_label, model_id, vector) VALUES (?, ?, ?) "
+      "ON CONFLICT(chunk_label, model_id) DO UPDATE SET vector = excluded.vector"));
+  st->BindAll(label, model_id, Blob{vector.data(), vector.size() * sizeof(float)});
+  return st->Run();
+}
+
+Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t label, const std::string& model_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT vector FROM embeddings WHERE chunk_label = ? AND model_id = ?"));
+  st->BindAll(label, model_id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<std::vector<float>>();
+  auto b = st->BlobSpan(0);
+  std::vector<float> v(b.size() / sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
+  return std::optional<std::vector<float>>(std::move(v));
+}
+
+Result<std::vector<int64_t>> ChunksWithoutEmbedding(Database& db, const std::string& space_id,
+                                                    const std::string& model_id, int64_t limit) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT c.label FROM chunks c WHERE c.space_id = ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM embeddings e WHERE e.chunk_label = c.label AND e.model_id = ?2) ORDER BY c.label LIMIT ?3"));
+  st->BindAll(space_id, model_id, limit);
+  std::vector<int64_t> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(st->Int(0));
+  }
+  return out;
+}
+
+Result<int64_t> CountChunksWithoutEmbedding(Database& db, const std::string& space_id, const std::string& model_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT count(*) FROM chunks c WHERE c.space_id = ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM embeddings e WHERE e.chunk_label = c.label AND e.model_id = ?2)"));
+  st->BindAll(space_id, model_id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Int(0) : 0;
+}
+
+Status DeleteOtherEmbeddings(Database& db, const std::string& space_id, const std::string& keep_model) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "DELETE FROM embeddings WHERE model_id <> ?2 AND chunk_label IN (SELECT label FROM chunks WHERE space_id = ?1)"));
+  st->BindAll(space_id, keep_model);
+  return st->Run();
+}
+
+Status SetSpaceEmbeddingModel(Database& db, const std::string& space_id, const std::string& model_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("UPDATE spaces SET embedding_model = ? WHERE id = ?"));
+  st->BindAll(model_id, space_id);
+  return st->Run();
+}
+
+Result<std::vector<int64_t>> DeletedChunkLabels(Database& db, const std::string& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT c.label FROM chunks c JOIN content_sources s ON s.id = c.content_source_id "
+      "WHERE c.space_id = ? AND s.deleted_at IS NOT NULL ORDER BY c.label"));
+  st->Bind(1, space_id);
+  std::vector<int64_t> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(st->Int(0));
+  }
+  return out;
+}
+
+Result<int64_t> IndexGeneration(Database& db, const std::string& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT index_generation FROM spaces WHERE id = ?"));
+  st->Bind(1, space_id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return NotFound("space " + space_id + " does not exist");
+  return st->Int(0);
+}
+
+Result<int64_t> AppendIndexLog(Database& db, const std::string& space_id, const std::string& model_id,
+                               std::span<const int64_t> labels, IndexOp op) {
+  KS_ASSIGN_OR_RETURN(int64_t gen, IndexGeneration(db, space_id));
+  if (labels.empty()) return gen;
+  KS_ASSIGN_OR_RETURN(CachedStatement ins, db.Prepare(
+      "INSERT INTO vector_index_log(space_id, model_id, seq, label, op) VALUES (?, ?, ?, ?, ?)"));
+  for (int64_t label : labels) {
+    ins->BindAll(space_id, model_id, ++gen, label, static_cast<int64_t>(op));
+    KS_RETURN_IF_ERROR(ins->Run());
+    ins->Reset();
+  }
+  KS_ASSIGN_OR_RETURN(CachedStatement up, db.Prepare("UPDATE spaces SET index_generation = ? WHERE id = ?"));
+  up->BindAll(gen, space_id);
+  KS_RETURN_IF_ERROR(up->Run());
+  return gen;
+}
+
+Result<std::vector<IndexLogEntry>> ReadIndexLog(Database& db, const std::string& space_id,
+                                                const std::string& model_id, int64_t after_seq) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT seq, label, op FROM vector_index_log WHERE space_id = ? AND model_id = ? AND seq > ? ORDER BY seq"));
+  st->BindAll(space_id, model_id, after_seq);
+  std::vector<IndexLogEntry> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(IndexLogEntry{st->Int(0), st->Int(1), static_cast<IndexOp>(st->Int(2))});
+  }
+  return out;
+}
+
+Result<int64_t> IndexLogSize(Database& db, const std::string& space_id, const std::string& model_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT count(*) FROM vector_index_log WHERE space_id = ? AND model_id = ?"));
+  st->BindAll(space_id, model_id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Int(0) : 0;
+}
+
+Result<std::optional<IndexSnapshot>> LoadIndexSnapshot(Database& db, const std::string& space_id,
+                                                       const std::string& model_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT generation, vector_count, data FROM vector_index_snapshots WHERE space_id = ? AND model_id = ?"));
+  st->BindAll(space_id, model_id);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<IndexSnapshot>();
+  IndexSnapshot snap;
+  snap.generation = st->Int(0);
+  snap.vector_count = st->Int(1);
+  auto b = st->BlobSpan(2);
+  snap.data.assign(b.begin(), b.end());
+  return std::optional<IndexSnapshot>(std::move(snap));
+}
+
+Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
+                         int64_t generation, int64_t vector_count, std::span<const uint8_t> data,
+                         const std::string& now) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT INTO vector_index_snapshots(space_id, model_id, generation, vector_count, data, saved_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(space_id, model_id) DO UPDATE SET "
+      "generation = ?3, vector_count = ?4, data = ?5, saved_at = ?6"));
+  st->BindAll(space_id, model_id, generation, vector_count, Blob{data.data(), data.size()}, now);
+  KS_RETURN_IF_ERROR(st->Run());
+  KS_ASSIGN_OR_RETURN(CachedStatement trim, db.Prepare(
+      "DELETE FROM vector_index_log WHERE space_id = ? AND model_id = ? AND seq <= ?"));
+  trim->BindAll(space_id, model_id, generation);
+  return trim->Run();
+}
+
+Status DeleteIndexSnapshots(Database& db, const std::string& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("DELETE FROM vector_index_snapshots WHERE space_id = ?"));
+  st->Bind(1, space_id);
+  KS_RETURN_IF_ERROR(st->Run());
+  KS_ASSIGN_OR_RETURN(CachedStatement log, db.Prepare("DELETE FROM vector_index_log WHERE space_id = ?"));
+  log->Bind(1, space_id);
+  return log->Run();
+}
+
+}  // namespace kspace::store

@@ -1,0 +1,169 @@
+// Chunks, their embeddings and their full-text rows (schema v2).
+//
+// A chunk's `label` (its INTEGER PRIMARY KEY) is stable for the chunk's life: it is the rowid of
+// its chunk_fts row and its label in the space's vector index. Chunks belong to a source and are
+// replaced as a whole when the source is processed again.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/db.h"
+
+namespace kspace::store {
+
+struct ChunkRow {
+  int64_t label = 0;  // assigned by InsertChunk
+  std::string id;
+  std::string space_id;
+  std::string content_source_id;
+  int64_t chunk_index = 0;
+  std::string chunk_type;  // paragraph | section | table | code_block | list
+  std::string text;        // context line + body (what is embedded)
+  int64_t context_bytes = 0;
+  std::string heading_path = "[]";  // JSON array of strings
+  int64_t token_count = 0;
+  int64_t char_start = 0;
+  int64_t char_end = 0;
+  std::string created_at;
+
+  // The body without the context line.
+  std::string_view body() const {
+    return std::string_view(text).substr(static_cast<size_t>(context_bytes) <= text.size() ? context_bytes : 0);
+  }
+};
+
+// Inserts `row` and sets row.label.
+Status InsertChunk(Database& db, ChunkRow& row);
+Result<std::vector<ChunkRow>> ChunksOfSource(Database& db, const std::string& source_id);
+Result<std::optional<ChunkRow>> FindChunkById(Database& db, const std::string& id);
+// Chunks with these labels, in the order given (missing labels are skipped).
+Result<std::vector<ChunkRow>> ChunksByLabels(Database& db, std::span<const int64_t> labels);
+// Deletes a source's chunks (their embeddings go with them; their FTS rows must already be
+// gone). Returns the deleted labels.
+Result<std::vector<int64_t>> DeleteChunksOfSource(Database& db, const std::string& source_id);
+Result<int64_t> CountChunks(Database& db, const std::optional<std::string>& space_id);
+// Deletes everything derived from a space's sources: full-text rows, chunks (and embeddings),
+// index snapshots and log. For purging a space.
+Status DeleteSpaceChunks(Database& db, const std::string& space_id);
+
+// ---- full text ------------------------------------------------------------------------------
+
+// Adds chunk_fts rows for `chunks` of a source titled `title`.
+Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::string& title);
+// Removes the chunk_fts rows of these labels (absent rows are ignored).
+Status FtsDelete(Database& db, std::span<const int64_t> labels);
+
+// Conditions on a space's chunks for filtered search. Empty lists and unset bounds do not filter.
+struct ChunkFilter {
+  std::vector<std::string> source_ids;
+  std::vector<std::string> chunk_types;
+  std::vector<std::string> tags;         // the source has any of these tags
+  std::vector<std::string> media_types;  // of the source
+  std::optional<std::string> created_after;   // source created_at >= this (ISO 8601)
+  std::optional<std::string> created_before;  // source created_at < this
+};
+// Labels of the space's live chunks that pass `filter`, ascending.
+Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& space_id, const ChunkFilter& filter);
+
+struct FtsHit {
+  int64_t label;
+  double score;          // BM25F score, higher is better
+  std::string snippet;   // body excerpt with matches wrapped in <mark></mark>
+};
+// The best `limit` chunks of `space_id` for the FTS5 MATCH expression `match` (which must be
+// non-empty), ranked by ks_bm25.
+// `allowed` (when given) restricts the hits to those labels.
+Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
+                                      int64_t limit, const std::vector<int64_t>* allowed = nullptr);
+// The value of ks_df over chunk_fts for `match` ("N df_0 df_1 ...", search/fts_rank.h), or
+// nullopt when no row matches (search::FetchIdfWeights' lookup).
+Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match);
+// A snippet of chunk `label`'s body for `match` (empty when the chunk does not match).
+Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& match);
+
+// ---- embeddings -----------------------------------------------------------------------------
+
+struct EmbeddingModel {
+  std::string id;
+  int dimensions = 0;
+  std::string kind;  // builtin | js
+};
+// Registers a model, or checks that a registered one has the same dimensions (FAILED_PRECONDITION
+// if not: vectors of one id must all have one length).
+Status EnsureEmbeddingModel(Database& db, const EmbeddingModel& model, const std::string& now);
+Result<std::optional<EmbeddingModel>> FindEmbeddingModel(Database& db, const std::string& id);
+
+Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, std::span<const float> vector);
+Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t label, const std::string& model_id);
+
+// Calls fn(label, vector) for every embedding of `model_id` on a live chunk of `space_id` (chunks
+// of deleted sources are skipped when `live_only`), in label order.
+template <typename Fn>
+Status ForEachEmbedding(Database& db, const std::string& space_id, const std::string& model_id, bool live_only,
+                        Fn&& fn);
+// Labels of chunks in `space_id` that have no embedding for `model_id` (to embed on re-embed).
+Result<std::vector<int64_t>> ChunksWithoutEmbedding(Database& db, const std::string& space_id,
+                                                    const std::string& model_id, int64_t limit);
+Result<int64_t> CountChunksWithoutEmbedding(Database& db, const std::string& space_id, const std::string& model_id);
+// Deletes the space's embeddings of every model but `keep_model`.
+Status DeleteOtherEmbeddings(Database& db, const std::string& space_id, const std::string& keep_model);
+Status SetSpaceEmbeddingModel(Database& db, const std::string& space_id, const std::string& model_id);
+// Labels of the space's chunks whose source is deleted.
+Result<std::vector<int64_t>> DeletedChunkLabels(Database& db, const std::string& space_id);
+
+// ---- the persisted vector index -------------------------------------------------------------
+
+Result<int64_t> IndexGeneration(Database& db, const std::string& space_id);
+
+enum class IndexOp : int { kAdd = 1, kRemove = 2, kRestore = 3 };
+struct IndexLogEntry {
+  int64_t seq;
+  int64_t label;
+  IndexOp op;
+};
+// Records `op` on each of `labels` for the space's index of `model_id`, advancing the space's
+// generation by labels.size(). Returns the new generation. Call inside the write's transaction.
+Result<int64_t> AppendIndexLog(Database& db, const std::string& space_id, const std::string& model_id,
+                               std::span<const int64_t> labels, IndexOp op);
+// Entries after `after_seq`, in order.
+Result<std::vector<IndexLogEntry>> ReadIndexLog(Database& db, const std::string& space_id,
+                                                const std::string& model_id, int64_t after_seq);
+Result<int64_t> IndexLogSize(Database& db, const std::string& space_id, const std::string& model_id);
+
+struct IndexSnapshot {
+  int64_t generation = 0;
+  int64_t vector_count = 0;
+  std::vector<uint8_t> data;
+};
+Result<std::optional<IndexSnapshot>> LoadIndexSnapshot(Database& db, const std::string& space_id,
+                                                       const std::string& model_id);
+Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
+                         int64_t generation, int64_t vector_count, std::span<const uint8_t> data,
+                         const std::string& now);
+// Saving a snapshot also drops the log entries it includes (seq <= generation).
+Status DeleteIndexSnapshots(Database& db, const std::string& space_id);
+
+// ---- implementation of the template ----------------------------------------------------------
+
+template <typename Fn>
+Status ForEachEmbedding(Database& db, const std::string& space_id, const std::string& model_id, bool live_only,
+                        Fn&& fn) {
+  KS_ASSIGN_OR_RETURN(Statement st, db.PrepareUncached(
+      "SELECT e.chunk_label, e.vector FROM embeddings e JOIN chunks c ON c.label = e.chunk_label "
+      "JOIN content_sources s ON s.id = c.content_source_id "
+      "WHERE c.space_id = ?1 AND e.model_id = ?2 AND (?3 = 0 OR s.deleted_at IS NULL) ORDER BY e.chunk_label"));
+  st.BindAll(space_id, model_id, live_only);
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Ok();
+    auto b = st.BlobSpan(1);
+    std::span<const float> v(reinterpret_cast<const float*>(b.data()), b.size() / sizeof(float));
+    KS_RETURN_IF_ERROR(fn(st.Int(0), v));
+  }
+}
+
+}  // namespace kspace::store

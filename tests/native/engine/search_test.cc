@@ -1,0 +1,192 @@
+// Ingest and search through the engine: chunks, full text, vectors, hybrid fusion, filters,
+// deletes and restores, and the vector index's snapshot and log across reopen.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "engine.h"
+#include "store/memory_backend.h"
+#include "store/posix_backend.h"
+
+namespace kspace {
+namespace {
+
+using json = nlohmann::json;
+
+const char* kBorrow = R"(# Borrow checking
+
+The borrow checker enforces that references never outlive the data they point to. Lifetimes
+describe how long a reference is valid, and non-lexical lifetimes shorten them to their last use.
+
+## Mutable borrows
+
+Only one mutable borrow of a value may exist at a time, which rules out data races at compile time.
+)";
+const char* kGarden = R"(# Growing tomatoes
+
+Tomatoes need full sun, warm soil and steady watering. Stake or cage the plants early, pinch out
+side shoots on cordon varieties, and feed with potash once the first trusses set fruit.
+)";
+const char* kBread = R"(---
+title: Sourdough
+tags: [baking, fermentation]
+---
+# Sourdough
+
+A starter of flour and water ferments with wild yeast. Mix, fold, shape and bake in a hot covered pot.
+
+```bash
+echo "no search words in code"
+```
+)";
+
+class SearchTest : public ::testing::Test {
+ protected:
+  void Open(std::unique_ptr<store::FileBackend> backend, const std::string& filename = "kspace.db") {
+    Engine::Options o;
+    o.store.filename = filename;
+    auto e = Engine::Open(std::move(backend), o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine_ = std::move(*e);
+  }
+  json Ok(const std::string& method, const json& args) {
+    Reply r = engine_->Call(method, args.dump(), {});
+    EXPECT_TRUE(r.status.ok()) << method << ": " << r.status.ToString();
+    return r.status.ok() ? json::parse(r.json) : json();
+  }
+  Status Fail(const std::string& method, const json& args) {
+    Reply r = engine_->Call(method, args.dump(), {});
+    EXPECT_FALSE(r.status.ok()) << method << " succeeded";
+    return r.status;
+  }
+  json Add(const std::string& space, const std::string& title, const std::string& text) {
+    return Ok("addSource", {{"spaceId", space}, {"title", title}, {"text", text}, {"mediaType", "document"},
+                            {"origin", "upload"}, {"path", title + ".md"}});
+  }
+  std::vector<std::string> Titles(const json& hits) {
+    std::vector<std::string> out;
+    for (const auto& h : hits) out.push_back(h["sourceTitle"]);
+    return out;
+  }
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(SearchTest, IngestsChunksKeywordsAndLinks) {
+  Open(std::make_unique<store::MemoryBackend>());
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  json src = Add(space, "Borrow", kBorrow);
+  EXPECT_EQ(src["status"], "processed");
+  EXPECT_GE(src["numChunks"].get<int>(), 1);
+  EXPECT_FALSE(src["contentSummary"].is_null());
+  EXPECT_FALSE(src["keywords"].empty());
+  json chunks = Ok("listChunks", {{"sourceId", src["id"]}});
+  ASSERT_EQ(chunks.size(), src["numChunks"].get<size_t>());
+  EXPECT_EQ(chunks[0]["chunkIndex"], 0);
+  // The two short sections merge into one "section" chunk under their common heading.
+  EXPECT_EQ(chunks[0]["headingPath"][0], "Borrow checking");
+  EXPECT_EQ(chunks[0]["chunkType"], "section");
+  EXPECT_NE(chunks[0]["text"].get<std::string>().find("Mutable borrows"), std::string::npos);
+  json bread = Add(space, "Sourdough", kBread);
+  EXPECT_EQ(bread["metadata"]["frontMatter"]["title"], "Sourdough");
+  json img = Ok("addSource", {{"spaceId", space}, {"title", "pic"}, {"text", "\x01\x02"}, {"mediaType", "image"},
+                              {"origin", "upload"}, {"mimeType", "image/png"}});
+  EXPECT_EQ(img["status"], "processed");
+  EXPECT_EQ(img["numChunks"], 0);
+  json pdf = Ok("addSource", {{"spaceId", space}, {"title", "paper"}, {"text", "%PDF-1.4 binary"},
+                              {"mediaType", "document"}, {"origin", "upload"}, {"mimeType", "application/pdf"}});
+  EXPECT_EQ(pdf["status"], "failed");
+  EXPECT_FALSE(pdf["errorMessage"].is_null());
+}
+
+TEST_F(SearchTest, TextVectorAndHybridFindTheRightSource) {
+  Open(std::make_unique<store::MemoryBackend>());
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  Add(space, "Borrow", kBorrow);
+  Add(space, "Tomatoes", kGarden);
+  Add(space, "Sourdough", kBread);
+  for (const char* mode : {"text", "vector", "hybrid"}) {
+    json hits = Ok("search", {{"spaceId", space}, {"query", "borrow checker lifetimes"}, {"mode", mode}, {"k", 3}});
+    ASSERT_FALSE(hits.empty()) << mode;
+    EXPECT_EQ(hits[0]["sourceTitle"], "Borrow") << mode;
+    EXPECT_EQ(hits[0]["rank"], 1);
+  }
+  json hyb = Ok("search", {{"spaceId", space}, {"query", "tomato plants in sun"}, {"k", 5}});
+  EXPECT_EQ(hyb[0]["sourceTitle"], "Tomatoes");
+  EXPECT_FALSE(hyb[0]["scores"]["text"].is_null());
+  EXPECT_FALSE(hyb[0]["scores"]["vector"].is_null());
+  EXPECT_NE(hyb[0]["snippet"].get<std::string>().find("<mark>"), std::string::npos);
+  // A query with no word in common still gets vector results (no threshold drops them).
+  json vec = Ok("search", {{"spaceId", space}, {"query", "tomatoe"}, {"mode", "hybrid"}});
+  EXPECT_FALSE(vec.empty());
+  // Filters restrict both sides.
+  json f = Ok("search", {{"spaceId", space}, {"query", "borrow"}, {"filter", {{"tags", {"baking"}}}}});
+  for (const auto& h : f) EXPECT_EQ(h["sourceTitle"], "Sourdough");
+  json none = Ok("search", {{"spaceId", space}, {"query", "borrow"}, {"filter", {{"chunkTypes", {"table"}}}}});
+  EXPECT_TRUE(none.empty());
+  // Similar to a chunk excludes the chunk itself.
+  std::string cid = Ok("search", {{"spaceId", space}, {"query", "sourdough starter"}, {"k", 1}})[0]["chunkId"];
+  json sim = Ok("similar", {{"chunkId", cid}, {"k", 2}});
+  for (const auto& h : sim) EXPECT_NE(h["chunkId"], cid);
+  // Bad input.
+  EXPECT_EQ(Fail("search", {{"spaceId", space}, {"query", "x"}, {"k", 0}}).field(), "k");
+  EXPECT_EQ(Fail("search", {{"spaceId", space}, {"query", "x"}, {"k", 1e9}}).field(), "k");
+  EXPECT_EQ(Fail("search", {{"spaceId", space}, {"query", "   "}}).field(), "query");
+  EXPECT_EQ(Fail("search", {{"spaceId", space}, {"query", "x"}, {"filter", {{"colour", "red"}}}}).field(), "filter.colour");
+  EXPECT_EQ(Fail("search", {{"spaceId", space}, {"query", "x"}, {"filter", {{"chunkTypes", {"poem"}}}}}).field(),
+            "filter.chunkTypes[0]");
+  // Any string is a safe query.
+  Ok("search", {{"spaceId", space}, {"query", "\"unbalanced ( NEAR* ^col: -x +y AND OR NOT"}});
+}
+
+TEST_F(SearchTest, DeletedSourcesLeaveSearchAtOnceAndComeBackOnRestore) {
+  Open(std::make_unique<store::MemoryBackend>());
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  std::string borrow = Add(space, "Borrow", kBorrow)["id"];
+  Add(space, "Tomatoes", kGarden);
+  Ok("deleteSource", {{"sourceId", borrow}});
+  for (const char* mode : {"text", "vector", "hybrid"}) {
+    json hits = Ok("search", {{"spaceId", space}, {"query", "borrow checker lifetimes"}, {"mode", mode}});
+    for (const auto& h : hits) EXPECT_NE(h["sourceId"], borrow) << mode;
+  }
+  Ok("restoreSource", {{"sourceId", borrow}});
+  json hits = Ok("search", {{"spaceId", space}, {"query", "borrow checker lifetimes"}, {"mode", "vector"}});
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0]["sourceId"], borrow);
+  Ok("deleteSource", {{"sourceId", borrow}});
+  Ok("purgeSource", {{"sourceId", borrow}});
+  EXPECT_TRUE(Ok("search", {{"spaceId", space}, {"query", "borrow"}, {"mode", "text"}}).empty());
+  EXPECT_EQ(Ok("check", json::object())["ok"], true);
+}
+
+TEST_F(SearchTest, IndexSurvivesReopenWithSnapshotAndReplaysTheLog) {
+  auto dir = std::filesystem::temp_directory_path() / ("ks-search-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "s.kspace").string();
+  std::filesystem::remove(file);
+  Open(std::make_unique<store::PosixBackend>(), file);
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  Add(space, "Borrow", kBorrow);
+  Add(space, "Tomatoes", kGarden);
+  ASSERT_TRUE(engine_->Close().ok());  // saves the snapshot
+  Open(std::make_unique<store::PosixBackend>(), file);
+  json hits = Ok("search", {{"spaceId", space}, {"query", "staking tomato plants"}, {"mode", "vector"}});
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0]["sourceTitle"], "Tomatoes");
+  // Changes after the snapshot, then an abrupt end (no Close: no snapshot saved).
+  std::string bread = Add(space, "Sourdough", kBread)["id"];
+  Ok("deleteSource", {{"sourceId", Ok("search", {{"spaceId", space}, {"query", "borrow"}, {"k", 1}})[0]["sourceId"]}});
+  engine_.reset();
+  Open(std::make_unique<store::PosixBackend>(), file);
+  hits = Ok("search", {{"spaceId", space}, {"query", "wild yeast starter"}, {"mode", "vector"}});
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0]["sourceId"], bread) << "replayed add";
+  hits = Ok("search", {{"spaceId", space}, {"query", "borrow checker lifetimes"}, {"mode", "vector"}});
+  for (const auto& h : hits) EXPECT_NE(h["sourceTitle"], "Borrow") << "replayed remove";
+  engine_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kspace
