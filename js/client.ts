@@ -8,8 +8,18 @@ import type { FromWorker, OpenedInfo, ToWorker, WireError, WorkerOpenOptions } f
 import { KspaceError, invalid } from './errors.js';
 import type {
   CheckResult,
+  Chunk,
   Embedder,
+  IngestOptions,
+  IngestResult,
   JobOptions,
+  ReembedOptions,
+  ReembedResult,
+  SearchHit,
+  SearchOptions,
+  SimilarOptions,
+  SimilarTarget,
+  SpaceStats,
   CreateSpaceInput,
   Id,
   ListSourcesOptions,
@@ -333,10 +343,30 @@ export class Store {
     return (await this.rpc('addSource', { ...fields, spaceId }, payload, transfer)).value as Source;
   }
 
-  /** Adds many sources in one transaction: all of them, or (on any error) none. */
-  async addSources(spaceId: Id, inputs: SourceInput[]): Promise<Source[]> {
-    if (!Array.isArray(inputs)) throw invalid('inputs must be an array', 'sources');
-    if (inputs.length === 0) throw invalid('inputs is empty', 'sources');
+  /**
+   * Ingests many sources as a job: they are stored first (so an interrupted ingest resumes when the
+   * store is opened again), then parsed, chunked, embedded and indexed in batches, each committed
+   * on its own. Progress comes through `onProgress`; aborting `signal` stops after the current
+   * batch and removes the sources not yet processed. Every source ends `processed` or `failed`
+   * (with its errorMessage). Identical bytes are not processed twice (`duplicates: 'skip'`).
+   */
+  async ingest(spaceId: Id, inputs: SourceInput | SourceInput[], options?: IngestOptions): Promise<IngestResult> {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length === 0) throw invalid('inputs is empty', 'sources');
+    const { onProgress, signal, duplicates, ...rest } = objectArg(options, 'options');
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
+    const { all, sources } = this.encodeBatch(list);
+    const args: Record<string, unknown> = { spaceId, sources };
+    if (duplicates !== undefined) args.duplicates = duplicates;
+    const job: JobOptions<never> = {};
+    if (onProgress !== undefined) job.onProgress = onProgress as (p: never) => void;
+    if (signal !== undefined) job.signal = signal;
+    return (await this.rpc('ingest', args, all, [all.buffer as ArrayBuffer], job)).value as IngestResult;
+  }
+
+  /** Encodes a batch of sources: their fields, and all contents back to back. */
+  private encodeBatch(inputs: SourceInput[]): { all: Uint8Array; sources: Record<string, unknown>[] } {
     const parts = inputs.map((input, i) => this.encodeSource(input, `sources[${i}].`));
     const total = parts.reduce((n, p) => n + p.payload.byteLength, 0);
     const all = new Uint8Array(total);
@@ -346,7 +376,58 @@ export class Store {
       at += p.payload.byteLength;
       return { ...p.fields, size: p.payload.byteLength };
     });
-    return (await this.rpc('addSources', { spaceId, sources }, all, [all.buffer])).value as Source[];
+    return { all, sources };
+  }
+
+  /** Processes failed sources again (e.g. after opening the store with the embedder they need). */
+  async retrySources(sourceIds: Id[]): Promise<Source[]> {
+    return this.call('retrySources', { sourceIds });
+  }
+
+  /**
+   * Searches a space. `hybrid` (default) fuses BM25F full text with vector similarity; every hit
+   * says which side found it and at what rank. Any string is a valid query.
+   */
+  async search(spaceId: Id, query: string, options?: SearchOptions): Promise<SearchHit[]> {
+    return this.call('search', { ...objectArg(options, 'options'), spaceId, query });
+  }
+
+  /** The chunks nearest to a chunk, a source, or a text (vector similarity). */
+  async similar(target: SimilarTarget, options?: SimilarOptions): Promise<SearchHit[]> {
+    return this.call('similar', { ...objectArg(options, 'options'), ...objectArg(target, 'target') });
+  }
+
+  async getChunk(chunkId: Id): Promise<Chunk> {
+    return this.call('getChunk', { chunkId });
+  }
+
+  /** A source's chunks in order. */
+  async listChunks(sourceId: Id): Promise<Chunk[]> {
+    return this.call('listChunks', { sourceId });
+  }
+
+  /**
+   * Moves a space to another embedding model as a resumable job: chunks without a vector of the
+   * new model are embedded in batches (committed as they go), then the space switches over and the
+   * old vectors are dropped. Running it again after an interruption continues where it stopped.
+   */
+  async reembed(spaceId: Id, options?: ReembedOptions): Promise<ReembedResult> {
+    const { onProgress, signal, to, ...rest } = objectArg(options, 'options');
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
+    const job: JobOptions<never> = {};
+    if (onProgress !== undefined) job.onProgress = onProgress as (p: never) => void;
+    if (signal !== undefined) job.signal = signal;
+    return (await this.rpc('reembed', to === undefined ? { spaceId } : { spaceId, to }, undefined, undefined, job))
+      .value as ReembedResult;
+  }
+
+  /** Adds many sources in one transaction: all of them, or (on any error) none. */
+  async addSources(spaceId: Id, inputs: SourceInput[]): Promise<Source[]> {
+    if (!Array.isArray(inputs)) throw invalid('inputs must be an array', 'sources');
+    if (inputs.length === 0) throw invalid('inputs is empty', 'sources');
+    const { all, sources } = this.encodeBatch(inputs);
+    return (await this.rpc('addSources', { spaceId, sources }, all, [all.buffer as ArrayBuffer])).value as Source[];
   }
 
   async getSource(sourceId: Id): Promise<Source> {
@@ -390,6 +471,11 @@ export class Store {
   /** A SHA-256 over the store's whole content: equal digests mean equal stores. */
   async digest(): Promise<string> {
     return (await this.call<{ digest: string }>('digest', {})).digest;
+  }
+
+  /** What a space holds and the state of its vector index (diagnostics). */
+  async spaceStats(spaceId: Id): Promise<SpaceStats> {
+    return this.call('spaceStats', { spaceId });
   }
 
   /** SQLite's integrity and foreign-key checks over the whole file. */

@@ -40,6 +40,8 @@ export interface Space {
   processingStatus: ProcessingStatus;
   /** Set when soft-deleted; the space can be restored until it is purged. */
   deletedAt: Timestamp | null;
+  /** The embedding model of the space's vectors ("kspace-builtin-v1" or a page-side embedder's id). */
+  embeddingModel: string;
 }
 
 /** Fields accepted by createSpace (title required) and updateSpace (all optional). */
@@ -142,6 +144,8 @@ export interface PurgeResult {
 
 export interface StoreStats {
   storeId: Id;
+  /** Chunks in the store (all spaces, including those of deleted sources). */
+  chunks: number;
   profileId: Id;
   schemaVersion: number;
   spaces: number;
@@ -197,4 +201,166 @@ export interface JobOptions<P> {
   onProgress?: (progress: P) => void;
   /** Aborting it cancels the job: work already committed stays, the rest is undone. */
   signal?: AbortSignal;
+}
+
+export type ChunkType = 'paragraph' | 'section' | 'table' | 'code_block' | 'list';
+
+/** A passage of a source (seed 000 content_chunk): what search finds and chat cites. */
+export interface Chunk {
+  id: Id;
+  spaceId: Id;
+  contentSourceId: Id;
+  /** 0-based order within the source. */
+  chunkIndex: number;
+  chunkType: ChunkType;
+  /** The passage (without the "Title > Heading" context line that was embedded with it). */
+  text: string;
+  /** Enclosing headings, outermost first. */
+  headingPath: string[];
+  tokenCount: number;
+  /** The passage's range in the source's processed text, in UTF-16 code units (String.slice). */
+  charStart: number;
+  charEnd: number;
+  createdAt: Timestamp;
+  sourceTitle?: string;
+  sourceDeleted?: boolean;
+}
+
+/** How ingest treats bytes a live source of the space already has. */
+export type DuplicatePolicy = 'skip' | 'keep';
+
+export interface IngestOptions extends JobOptions<IngestProgress> {
+  /** 'skip' (default for ingest): return the existing source instead of adding the same bytes again. */
+  duplicates?: DuplicatePolicy;
+}
+
+export interface IngestProgress {
+  /** stage: storing the raw sources; parse/embed/commit: processing a batch; done. */
+  stage: 'stage' | 'parse' | 'embed' | 'commit' | 'done';
+  sourcesTotal: number;
+  sourcesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  chunks: number;
+  failed: number;
+  duplicates: number;
+  /** Cumulative milliseconds per stage (parse includes chunking, keywords and summary). */
+  timings: { parseMs: number; embedMs: number; indexMs: number; commitMs: number };
+}
+
+export interface IngestResult {
+  /** One per input, in input order: processed, failed (see errorMessage), or the existing duplicate. */
+  sources: (Source & { duplicate?: boolean })[];
+  chunks: number;
+  failed: number;
+  duplicates: number;
+  bytes: number;
+  timings: IngestProgress['timings'];
+}
+
+/** Conditions a search result must meet (all of them). */
+export interface SearchFilter {
+  sourceIds?: Id[];
+  chunkTypes?: ChunkType[];
+  /** The source has any of these tags (#tags and front matter tags, without '#'). */
+  tags?: string[];
+  mediaTypes?: MediaType[];
+  /** The source was added at or after this time. */
+  createdAfter?: Timestamp;
+  /** The source was added before this time. */
+  createdBefore?: Timestamp;
+  /** Only 'chunk' so far. */
+  entityTypes?: 'chunk'[];
+}
+
+export type SearchMode = 'hybrid' | 'text' | 'vector';
+
+export interface SearchOptions {
+  /** Results to return, 1-1000 (default 10). */
+  k?: number;
+  /** hybrid (default): full text and vectors fused; text: BM25F only; vector: embeddings only. */
+  mode?: SearchMode;
+  filter?: SearchFilter;
+  /** Fusion of the two rankings: 'convex' (default, tuned) or reciprocal rank fusion. */
+  fusion?: 'convex' | 'rrf';
+  /** Weight of the full-text side in convex fusion, 0-1 (default 0.5). */
+  alpha?: number;
+  /** Include each hit's full passage text. */
+  includeText?: boolean;
+}
+
+/** One side's contribution to a hit. */
+export interface SideScore {
+  score: number;
+  /** 1-based rank within that side's list. */
+  rank: number;
+}
+
+export interface SearchHit {
+  chunkId: Id;
+  sourceId: Id;
+  sourceTitle: string | null;
+  chunkIndex: number;
+  chunkType: ChunkType;
+  headingPath: string[];
+  charStart: number;
+  charEnd: number;
+  /** An excerpt with the matched words wrapped in <mark></mark> (escape it before using as HTML). */
+  snippet: string;
+  /** The fused score (higher is better); its scale depends on the mode and fusion. */
+  score: number;
+  rank: number;
+  /** Each side's score and rank, or null when the hit came only from the other side. */
+  scores: { text: SideScore | null; vector: SideScore | null };
+  text?: string;
+}
+
+/** What `similar` starts from: a chunk, a source (all its chunks), or a text in a space. */
+export type SimilarTarget = { chunkId: Id } | { sourceId: Id } | { text: string; spaceId: Id };
+
+export interface SimilarOptions {
+  k?: number;
+  filter?: SearchFilter;
+  includeText?: boolean;
+}
+
+export interface ReembedProgress {
+  embedded: number;
+  remaining: number;
+  total: number;
+  model: string;
+}
+
+export interface ReembedOptions extends JobOptions<ReembedProgress> {
+  /** 'store' (default): the embedder the store was opened with; 'builtin': the built-in model. */
+  to?: 'store' | 'builtin';
+}
+
+export interface ReembedResult {
+  spaceId: Id;
+  model: string;
+  embedded: number;
+}
+
+export interface SpaceStats {
+  spaceId: Id;
+  documentCount: number;
+  totalSizeBytes: number;
+  chunks: number;
+  /** Chunks of live sources: what search covers. */
+  liveChunks: number;
+  processingSources: number;
+  failedSources: number;
+  embeddingModel: string;
+  dimensions: number;
+  /** Whether this store (as opened) can embed queries for the space's model. */
+  modelAvailable: boolean;
+  index: {
+    liveVectors: number;
+    storedVectors: number;
+    generation: number;
+    snapshotGeneration: number;
+    logEntries: number;
+    memoryBytes: number;
+  } | null;
 }

@@ -4,6 +4,7 @@
 // Engine calls are synchronous and never interleave (JS runs one thing at a time), and no engine
 // transaction ever spans an `await`: every write the engine acknowledges is committed.
 import type { KspaceModule, WasmEngine } from '../wasm/kspace.js';
+import { addSourcesJob, ingestJob, reembedJob, resumeJob, retryJob, withQueryVector } from './jobs.js';
 import type { FromWorker, JsFileBackend, StoreLocation, ToWorker, WireError, WorkerOpenOptions } from './protocol.js';
 
 /** How the host talks to its client. */
@@ -65,9 +66,14 @@ export function instantiateFrom(compiled: WebAssembly.Module) {
 
 let nextBackendId = 1;
 
-class WireFailure extends Error {
-  constructor(readonly wire: WireError) {
-    super(wire.message);
+/** A failure with a wire code, thrown inside the worker (jobs may inspect and adjust it). */
+export class WireFailure extends Error implements WireError {
+  code: string;
+  field?: string;
+  constructor(w: WireError) {
+    super(w.message);
+    this.code = w.code;
+    if (w.field !== undefined) this.field = w.field;
   }
 }
 
@@ -81,10 +87,20 @@ export class Host {
   private files: OpenedFiles | null = null;
   private backendId = 0;
 
+  private hasEmbedder = false;
+  private nextInternalJob = -1;
+
   constructor(
     private readonly port: Port,
     private readonly env: HostEnv,
   ) {
+    this.registerJob('ingest', ingestJob);
+    this.registerJob('addSource', addSourcesJob('addSource'));
+    this.registerJob('addSources', addSourcesJob('addSources'));
+    this.registerJob('retrySources', retryJob);
+    this.registerJob('reembed', reembedJob);
+    this.registerJob('search', withQueryVector('search', () => this.hasEmbedder));
+    this.registerJob('similar', withQueryVector('similar', () => this.hasEmbedder));
     port.onMessage((msg) => {
       this.dispatch(msg).catch((e: unknown) => {
         // Last resort: never leave the client waiting on a message we could not handle.
@@ -153,7 +169,9 @@ export class Host {
       args: (args && typeof args === 'object' ? args : {}) as Record<string, unknown>,
       bytes,
       call: (m, a, b) => this.engineCall(m, a, b),
-      progress: (p) => this.port.post({ type: 'progress', id, progress: p }),
+      progress: (p) => {
+        if (id >= 0) this.port.post({ type: 'progress', id, progress: p });
+      },
       checkCancelled: () => {
         if (state.cancelled) throw new WireFailure({ code: 'CANCELLED', message: 'cancelled by the caller' });
       },
@@ -165,9 +183,9 @@ export class Host {
     };
     try {
       const value = await handler(ctx);
-      this.port.post({ type: 'result', id, ok: true, value });
+      if (id >= 0) this.port.post({ type: 'result', id, ok: true, value });
     } catch (e) {
-      this.port.post({ type: 'result', id, ok: false, error: e instanceof WireFailure ? e.wire : toWireError(e) });
+      if (id >= 0) this.port.post({ type: 'result', id, ok: false, error: toWireError(e) });
     } finally {
       this.jobs.delete(id);
       finished();
@@ -201,8 +219,11 @@ export class Host {
       this.engine = engine;
       this.files = files;
       this.backendId = id;
+      this.hasEmbedder = options.engine.embedder !== undefined;
       const openMs = performance.now() - t1;
       this.port.post({ type: 'opened', info: { engineVersion: this.module.version(), location: options.location, moduleMs, filesMs, openMs } });
+      // Sources an interrupted ingest left staged are processed in the background.
+      void this.runJob(this.nextInternalJob--, resumeJob, {}, undefined);
     } catch (e) {
       this.port.post({ type: 'openFailed', error: toWireError(e, 'IO_ERROR') });
     }

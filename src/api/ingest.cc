@@ -217,8 +217,19 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
   size_t v = 0;
   for (PreparedSource& p : batch.sources) {
     store::SourceRow& row = p.source;
+    // Another batch may have finished (or discarded) this source while this one waited for its
+    // vectors: never process a source twice.
+    KS_ASSIGN_OR_RETURN(auto current, store::FindSource(ctx.db(), row.id));
+    if (!current || current->status != "processing") {
+      if (current) row = std::move(*current);
+      v += p.chunks.size();  // its vectors are in the batch: skip them
+      p.chunks.clear();
+      continue;
+    }
+    row.deleted_at = current->deleted_at;
     row.updated_at = now;
     if (p.failed) {
+      v += p.chunks.size();
       row.status = "failed";
       row.error_message = p.error;
       KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
@@ -265,7 +276,10 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
     KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
   }
   KS_RETURN_IF_ERROR(tx.Commit());
-  return ctx.state.vectors.Sync(ctx.db(), batch.space_id, batch.model_id);
+  int64_t t0 = MonotonicMicros();
+  KS_RETURN_IF_ERROR(ctx.state.vectors.Sync(ctx.db(), batch.space_id, batch.model_id));
+  batch.index_ms = static_cast<double>(MonotonicMicros() - t0) / 1000.0;
+  return Status::Ok();
 }
 
 json BatchResult(const IngestBatch& batch, double prepare_ms, double embed_ms, double commit_ms) {
@@ -281,7 +295,8 @@ json BatchResult(const IngestBatch& batch, double prepare_ms, double embed_ms, d
               {"chunks", chunks},
               {"failed", failed},
               {"bytes", batch.bytes},
-              {"timings", {{"parseMs", prepare_ms}, {"embedMs", embed_ms}, {"commitMs", commit_ms}}}};
+              {"timings", {{"parseMs", prepare_ms}, {"embedMs", embed_ms}, {"indexMs", batch.index_ms},
+                           {"commitMs", commit_ms - batch.index_ms}}}};
 }
 
 double MsSince(int64_t t0) { return static_cast<double>(MonotonicMicros() - t0) / 1000.0; }
@@ -332,6 +347,48 @@ Result<json> IngestPending(Context& ctx, Args& a) {
   json out = json::array();
   for (const auto& [id, space] : pending) out.push_back(json{{"sourceId", id}, {"spaceId", space}});
   return out;
+}
+
+// Marks staged sources as failed with `message` (e.g. their space's embedder is not available).
+Result<json> IngestFail(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto ids, a.IdList("sourceIds", 100000));
+  KS_ASSIGN_OR_RETURN(std::string message, a.RequiredString("message", StringRule{4096, false, false, true}));
+  KS_RETURN_IF_ERROR(a.Finish());
+  if (!ids) return InvalidArgument("sourceIds is required", "sourceIds");
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+  int64_t marked = 0;
+  for (const std::string& id : *ids) {
+    KS_ASSIGN_OR_RETURN(auto row, store::FindSource(ctx.db(), id));
+    if (!row || row->status != "processing") continue;
+    row->status = "failed";
+    row->error_message = message;
+    row->updated_at = NowTimestamp();
+    KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), *row));
+    ++marked;
+  }
+  KS_RETURN_IF_ERROR(tx.Commit());
+  return json{{"failed", marked}};
+}
+
+// Queues failed sources for processing again (status "processing"); the caller then runs
+// ingestProcess on them.
+Result<json> IngestRetry(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto ids, a.IdList("sourceIds", 100000));
+  KS_RETURN_IF_ERROR(a.Finish());
+  if (!ids) return InvalidArgument("sourceIds is required", "sourceIds");
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+  json queued = json::array();
+  for (const std::string& id : *ids) {
+    KS_ASSIGN_OR_RETURN(store::SourceRow row, RequireSource(ctx, id, Access::kWrite, "sourceIds"));
+    if (row.status != "failed") continue;
+    row.status = "processing";
+    row.error_message = std::nullopt;
+    row.updated_at = NowTimestamp();
+    KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
+    queued.push_back(row.id);
+  }
+  KS_RETURN_IF_ERROR(tx.Commit());
+  return queued;
 }
 
 // Removes staged sources that were never processed (a cancelled ingest): rows, counters, blobs.
@@ -520,6 +577,8 @@ void RegisterIngestMethods(MethodTable& t) {
   t["ingestPending"] = IngestPending;
   t["ingestDiscard"] = IngestDiscard;
   t["reembedStep"] = ReembedStep;
+  t["ingestFail"] = IngestFail;
+  t["ingestRetry"] = IngestRetry;
 }
 
 }  // namespace kspace::api

@@ -39,6 +39,7 @@ struct IngestBatch {
   int dim = 0;
   std::vector<PreparedSource> sources;
   int64_t bytes = 0;
+  double index_ms = 0;  // time spent adding the batch's vectors to the loaded index
 };
 
 void RegisterIngestMethods(MethodTable& table);

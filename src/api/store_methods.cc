@@ -1,5 +1,7 @@
 // Store-wide methods: stats, digest, check.
 #include "api/common.h"
+#include "api/ingest.h"
+#include "store/chunks.h"
 #include "store/blobs.h"
 #include "store/schema.h"
 #include "store/sources.h"
@@ -20,7 +22,9 @@ Result<json> Stats(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(int64_t pages, db.QueryInt("PRAGMA page_count"));
   KS_ASSIGN_OR_RETURN(int64_t free_pages, db.QueryInt("PRAGMA freelist_count"));
   KS_ASSIGN_OR_RETURN(int version, store::SchemaVersion(db));
+  KS_ASSIGN_OR_RETURN(int64_t chunks, store::CountChunks(db, std::nullopt));
   return json{
+      {"chunks", chunks},
       {"storeId", ctx.state.store->id()},
       {"profileId", ctx.state.store->profile_id()},
       {"schemaVersion", version},
@@ -50,6 +54,40 @@ Result<json> Check(Context& ctx, Args& a) {
   return json{{"ok", ok}, {"problems", problems}};
 }
 
+// spaceStats: what a space holds and the state of its vector index (diagnostics).
+Result<json> SpaceStats(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(std::string space_id, a.RequiredId("spaceId"));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, space_id, Access::kRead));
+  KS_ASSIGN_OR_RETURN(int64_t chunks, store::CountChunks(ctx.db(), space_id));
+  KS_ASSIGN_OR_RETURN(auto deleted, store::DeletedChunkLabels(ctx.db(), space_id));
+  KS_ASSIGN_OR_RETURN(auto processing, store::SourcesWithStatus(ctx.db(), space_id, "processing"));
+  KS_ASSIGN_OR_RETURN(auto failed, store::SourcesWithStatus(ctx.db(), space_id, "failed"));
+  KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, space));
+  json index = nullptr;
+  if (model.dim > 0) {
+    KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space_id, model.id, model.dim));
+    KS_ASSIGN_OR_RETURN(int64_t log, store::IndexLogSize(ctx.db(), space_id, model.id));
+    index = json{{"liveVectors", static_cast<int64_t>(sv->index->live_size())},
+                 {"storedVectors", static_cast<int64_t>(sv->index->size())},
+                 {"generation", sv->generation},
+                 {"snapshotGeneration", sv->saved_generation},
+                 {"logEntries", log},
+                 {"memoryBytes", static_cast<int64_t>(sv->index->MemoryBytes())}};
+  }
+  return json{{"spaceId", space_id},
+              {"documentCount", space.document_count},
+              {"totalSizeBytes", space.total_size_bytes},
+              {"chunks", chunks},
+              {"liveChunks", chunks - static_cast<int64_t>(deleted.size())},
+              {"processingSources", static_cast<int64_t>(processing.size())},
+              {"failedSources", static_cast<int64_t>(failed.size())},
+              {"embeddingModel", model.id},
+              {"dimensions", model.dim},
+              {"modelAvailable", model.available},
+              {"index", index}};
+}
+
 // Saves vector-index snapshots whose change log holds more than `minLogEntries` entries.
 Result<json> SaveIndexes(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto min_log, a.Int("minLogEntries", 0, int64_t{1} << 40));
@@ -62,6 +100,7 @@ Result<json> SaveIndexes(Context& ctx, Args& a) {
 
 void RegisterStoreMethods(MethodTable& t) {
   t["saveIndexes"] = SaveIndexes;
+  t["spaceStats"] = SpaceStats;
   t["stats"] = Stats;
   t["digest"] = Digest;
   t["check"] = Check;

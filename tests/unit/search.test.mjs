@@ -1,0 +1,253 @@
+// Ingest and retrieval through the public API (worker + wasm): a small corpus with known answers
+// (the demo's sample notes), every search mode, filters, deletes and restores, similar, chunks,
+// progress and cancellation, duplicates, a page-side embedder, and re-embedding.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { kspace, rejectsWith, ROOT, tempDir } from '../helpers/store.mjs';
+
+const { openStore } = kspace;
+const SAMPLE = path.join(ROOT, 'demo', 'sample');
+const notes = fs.readdirSync(SAMPLE).filter((f) => f.endsWith('.md')).sort()
+  .map((f) => ({ title: f.replace(/\.md$/, ''), text: fs.readFileSync(path.join(SAMPLE, f), 'utf8'), mediaType: 'document', origin: 'vault', path: f }));
+
+let store;
+let space;
+let ingested;
+const progress = [];
+
+before(async () => {
+  store = await openStore({ path: path.join(tempDir(), 'search.kspace') });
+  space = await store.createSpace({ title: 'Sample' });
+  ingested = await store.ingest(space.id, notes, { onProgress: (p) => progress.push(p) });
+});
+after(() => store?.close());
+
+test('ingest processes every note into chunks with keywords and a summary, reporting progress', async () => {
+  assert.equal(ingested.sources.length, notes.length);
+  assert.equal(ingested.failed, 0);
+  assert.ok(ingested.chunks >= notes.length, `${ingested.chunks} chunks`);
+  for (const s of ingested.sources) {
+    assert.equal(s.status, 'processed', `${s.title}: ${s.errorMessage}`);
+    assert.ok(s.numChunks >= 1, s.title);
+    assert.ok(s.keywords.length > 0, `${s.title} has keywords`);
+    assert.ok(s.contentSummary && s.contentSummary.length > 20, `${s.title} has a summary`);
+  }
+  assert.equal(progress.at(-1).stage, 'done');
+  assert.equal(progress.at(-1).sourcesDone, notes.length);
+  assert.equal(progress.at(-1).bytesDone, progress.at(-1).bytesTotal);
+  assert.ok(progress.some((p) => p.stage === 'commit'));
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i].sourcesDone >= progress[i - 1].sourcesDone, 'monotonic');
+  const stats = await store.spaceStats(space.id);
+  assert.equal(stats.index.liveVectors, stats.liveChunks);
+  assert.equal(stats.processingSources, 0);
+});
+
+const known = [
+  ['how does a sourdough starter work', /sourdough/],
+  ['spaced repetition and the forgetting curve', /(spaced-repetition|memory-and-forgetting|leitner|sm-2)/],
+  ['hierarchical navigable small world graph for nearest neighbours', /hnsw/],
+  ['life cycle of massive stars supernova', /(life-cycle-of-stars|hertzsprung)/],
+  ['zettelkasten slip box', /zettelkasten/],
+  ['compost heap nitrogen carbon', /compost/],
+];
+
+for (const mode of ['hybrid', 'text', 'vector']) {
+  test(`${mode} search finds the right note for known questions`, async () => {
+    for (const [query, want] of known) {
+      const hits = await store.search(space.id, query, { k: 5, mode });
+      assert.ok(hits.length > 0, `${mode}: ${query}`);
+      const paths = [];
+      for (const h of hits.slice(0, 3)) paths.push((await store.getSource(h.sourceId)).path);
+      assert.ok(paths.some((p) => want.test(p)), `${mode} "${query}" -> ${paths.join(', ')}`);
+    }
+  });
+}
+
+test('hits carry chunk, source, type, heading path, snippet and both sides\' scores and ranks', async () => {
+  const hits = await store.search(space.id, 'BM25 ranking saturation', { k: 8, includeText: true });
+  const h = hits[0];
+  for (const key of ['chunkId', 'sourceId', 'sourceTitle', 'chunkType', 'headingPath', 'snippet', 'score', 'rank', 'scores', 'text', 'charStart', 'charEnd']) {
+    assert.ok(key in h, key);
+  }
+  assert.equal(h.rank, 1);
+  assert.ok(hits.some((x) => x.scores.text && x.scores.vector), 'some hits found by both sides');
+  assert.match(hits.find((x) => x.scores.text).snippet, /<mark>/);
+  // The hit's offsets point into the source's processed text.
+  const chunk = await store.getChunk(h.chunkId);
+  const text = (await store.getSourceContent(h.sourceId, { processed: true })).text;
+  assert.equal(text.slice(chunk.charStart, chunk.charEnd), chunk.text);
+  const chunks = await store.listChunks(h.sourceId);
+  assert.ok(chunks.some((c) => c.id === h.chunkId));
+  assert.deepEqual(chunks.map((c) => c.chunkIndex), chunks.map((_, i) => i));
+});
+
+test('filters restrict every mode', async () => {
+  const bread = ingested.sources.find((s) => s.path === 'sourdough.md');
+  for (const mode of ['hybrid', 'text', 'vector']) {
+    const hits = await store.search(space.id, 'temperature and time', { mode, filter: { sourceIds: [bread.id] } });
+    assert.ok(hits.length > 0, mode);
+    assert.ok(hits.every((h) => h.sourceId === bread.id), mode);
+  }
+  const code = await store.search(space.id, 'function', { filter: { chunkTypes: ['code_block'] }, k: 20 });
+  assert.ok(code.length > 0 && code.every((h) => h.chunkType === 'code_block'));
+  const tagged = await store.search(space.id, 'soil', { filter: { tags: ['garden'] }, k: 20 });
+  assert.ok(tagged.length > 0);
+  const later = await store.search(space.id, 'soil', { filter: { createdAfter: '2999-01-01T00:00:00Z' } });
+  assert.deepEqual(later, []);
+});
+
+test('deleting a source removes its chunks from search at once; restoring brings them back', async () => {
+  const hnsw = ingested.sources.find((s) => s.path === 'hnsw.md');
+  const q = 'hierarchical navigable small world graph';
+  await store.deleteSource(hnsw.id);
+  for (const mode of ['hybrid', 'text', 'vector']) {
+    const hits = await store.search(space.id, q, { mode, k: 50 });
+    assert.ok(hits.every((h) => h.sourceId !== hnsw.id), mode);
+  }
+  await store.restoreSource(hnsw.id);
+  const hits = await store.search(space.id, q, { mode: 'vector', k: 3 });
+  assert.ok(hits.some((h) => h.sourceId === hnsw.id));
+});
+
+test('similar finds neighbours of a chunk, a source, or a text', async () => {
+  const [top] = await store.search(space.id, 'Maillard reaction browning', { k: 1 });
+  const byChunk = await store.similar({ chunkId: top.chunkId }, { k: 5 });
+  assert.equal(byChunk.length, 5);
+  assert.ok(byChunk.every((h) => h.chunkId !== top.chunkId));
+  const bySource = await store.similar({ sourceId: top.sourceId }, { k: 5 });
+  assert.ok(bySource.every((h) => h.sourceId !== top.sourceId));
+  const byText = await store.similar({ text: 'telescope mirror and lens', spaceId: space.id }, { k: 3 });
+  assert.equal(byText.length, 3);
+  await rejectsWith(store.similar({ chunkId: top.chunkId, text: 'x' }), 'INVALID_ARGUMENT', 'chunkId');
+});
+
+test('identical bytes are not processed twice', async () => {
+  const again = await store.ingest(space.id, notes.slice(0, 3));
+  assert.equal(again.duplicates, 3);
+  assert.deepEqual(again.sources.map((s) => s.id), ingested.sources.slice(0, 3).map((s) => s.id));
+  assert.ok(again.sources.every((s) => s.duplicate));
+});
+
+test('bad search input: typed errors', async () => {
+  await rejectsWith(store.search(space.id, 'x', { k: 0 }), 'INVALID_ARGUMENT', 'k');
+  await rejectsWith(store.search(space.id, 'x', { k: 1e9 }), 'INVALID_ARGUMENT', 'k');
+  await rejectsWith(store.search(space.id, '   '), 'INVALID_ARGUMENT', 'query');
+  await rejectsWith(store.search(space.id, 'x', { mode: 'fuzzy' }), 'INVALID_ARGUMENT', 'mode');
+  await rejectsWith(store.search(space.id, 'x', { filter: { colour: 'red' } }), 'INVALID_ARGUMENT', 'filter.colour');
+  await rejectsWith(store.search(space.id, 'x', { filter: { chunkTypes: ['poem'] } }), 'INVALID_ARGUMENT', 'filter.chunkTypes[0]');
+  await rejectsWith(store.search(space.id, 'x', { alpha: 2 }), 'INVALID_ARGUMENT', 'alpha');
+  await rejectsWith(store.search('not-an-id', 'x'), 'INVALID_ARGUMENT', 'spaceId');
+  // Any string is a safe query.
+  for (const q of ['"', 'NEAR(a b)', 'a AND OR NOT', '*', '^title:x', '(((', '💥 emoji', 'a'.repeat(5000)]) {
+    await store.search(space.id, q);
+  }
+});
+
+test('an ingest can be cancelled: processed sources stay, the rest is removed', async () => {
+  const s2 = await store.createSpace({ title: 'cancel' });
+  const many = Array.from({ length: 300 }, (_, i) => ({ title: `n${i}`, text: `note ${i} ${'word '.repeat(200)} ${i}`, mediaType: 'text', origin: 'paste' }));
+  const ctl = new AbortController();
+  const seen = [];
+  const job = store.ingest(s2.id, many, {
+    signal: ctl.signal,
+    onProgress: (p) => {
+      seen.push(p);
+      if (p.stage === 'commit') ctl.abort();
+    },
+  });
+  await rejectsWith(job, 'CANCELLED');
+  const left = await store.listSources(s2.id, { includeDeleted: true });
+  assert.ok(left.length > 0 && left.length < many.length, `${left.length} processed before the cancel`);
+  assert.ok(left.every((s) => s.status === 'processed'), 'nothing half-ingested is left');
+  const sp = await store.getSpace(s2.id);
+  assert.equal(sp.documentCount, left.length);
+  await rejectsWith(store.ingest(s2.id, many.slice(0, 1), { signal: AbortSignal.abort() }), 'CANCELLED');
+});
+
+test('bad ingest input: typed errors, nothing half-written', async () => {
+  const s3 = await store.createSpace({ title: 'bad' });
+  const before = await store.digest();
+  await rejectsWith(store.ingest(s3.id, []), 'INVALID_ARGUMENT', 'sources');
+  await rejectsWith(store.ingest(s3.id, [{ title: 'a', text: 'x', mediaType: 'text', origin: 'paste' }, { title: 'b', text: '', mediaType: 'text', origin: 'paste' }]),
+    'INVALID_ARGUMENT', 'sources[1].text');
+  await rejectsWith(store.ingest(s3.id, [{ title: 'a', text: 'x', mediaType: 'text', origin: 'paste' }], { colour: 1 }), 'INVALID_ARGUMENT', 'colour');
+  await rejectsWith(store.ingest(s3.id, { title: 'a', text: 'x', mediaType: 'bogus', origin: 'paste' }), 'INVALID_ARGUMENT', 'sources[0].mediaType');
+  assert.equal(await store.digest(), before);
+  // Odd but valid content is handled gracefully.
+  const r = await store.ingest(s3.id, [
+    { title: 'ws', text: ' \n\t \n', mediaType: 'text', origin: 'paste' },
+    { title: 'junk', bytes: Uint8Array.from({ length: 4096 }, (_, i) => (i * 97 + 13) & 0xff), mediaType: 'document', origin: 'upload' },
+    { title: 'bad utf8', bytes: new Uint8Array([0x41, 0xff, 0xfe, 0x42, 0x20, 0x43]), mediaType: 'text', origin: 'upload', mimeType: 'text/plain' },
+  ]);
+  assert.equal(r.sources[0].status, 'processed');
+  assert.equal(r.sources[0].numChunks, 0);
+  assert.equal(r.sources[1].status, 'failed');
+  assert.match(r.sources[1].errorMessage, /cannot extract text/);
+  assert.equal(r.sources[2].status, 'processed');
+});
+
+test('a page-side embedder: vectors stored with its id, search through it, reembed, reopen without it', async () => {
+  const file = path.join(tempDir(), 'embedder.kspace');
+  // A small deterministic embedder: hashed words into 64 dimensions.
+  const calls = [];
+  const embedder = {
+    id: 'test-hash-64',
+    dimensions: 64,
+    embed(texts) {
+      calls.push(texts.length);
+      return texts.map((t) => {
+        const v = new Array(64).fill(0);
+        for (const w of t.toLowerCase().match(/[a-z]+/g) ?? []) {
+          let h = 2166136261;
+          for (const c of w) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+          v[(h >>> 0) % 64] += 1;
+        }
+        v[0] += 0.01;
+        return v;
+      });
+    },
+  };
+  let s = await openStore({ path: file, embedder });
+  const sp = await s.createSpace({ title: 'js' });
+  assert.equal(sp.embeddingModel, 'test-hash-64');
+  const r = await s.ingest(sp.id, notes.slice(0, 10));
+  assert.equal(r.failed, 0);
+  assert.ok(calls.length > 0, 'the page-side embedder was called');
+  const hits = await s.search(sp.id, 'sourdough starter flour', { mode: 'vector', k: 3 });
+  assert.ok(hits.length > 0);
+  const added = await s.addSource(sp.id, { title: 'one', text: 'a single note about telescopes', mediaType: 'text', origin: 'paste' });
+  assert.equal(added.status, 'processed');
+  assert.ok(added.numChunks >= 1);
+  // Back to the built-in model, resumable; then to the page-side one again.
+  const prog = [];
+  const re = await s.reembed(sp.id, { to: 'builtin', onProgress: (p) => prog.push(p) });
+  assert.equal(re.model, 'kspace-builtin-v1');
+  assert.ok(prog.length > 0);
+  assert.equal((await s.getSpace(sp.id)).embeddingModel, 'kspace-builtin-v1');
+  assert.ok((await s.search(sp.id, 'sourdough', { mode: 'vector' })).length > 0);
+  await s.reembed(sp.id);
+  assert.equal((await s.getSpace(sp.id)).embeddingModel, 'test-hash-64');
+  await s.close();
+  // Without the embedder: full text works, vectors are a clear error.
+  s = await openStore({ path: file });
+  assert.ok((await s.search(sp.id, 'sourdough', { mode: 'text' })).length > 0);
+  await rejectsWith(s.search(sp.id, 'sourdough'), 'FAILED_PRECONDITION', 'mode');
+  await s.close();
+  // A broken embedder: the job fails with a typed error and the sources say why.
+  const broken = { ...embedder, id: 'broken-64', embed: (texts) => texts.map(() => [1, 2, 3]) };
+  s = await openStore({ path: file, embedder: broken });
+  const bs = await s.createSpace({ title: 'broken' });
+  await rejectsWith(s.ingest(bs.id, notes.slice(0, 2)), 'INVALID_ARGUMENT', 'embedder');
+  const failed = await s.listSources(bs.id);
+  assert.ok(failed.length === 2 && failed.every((x) => x.status === 'failed' && /embedder/.test(x.errorMessage)));
+  const nan = { ...embedder, id: 'nan-64', embed: (texts) => texts.map(() => new Array(64).fill(NaN)) };
+  await s.close();
+  s = await openStore({ path: file, embedder: nan });
+  const ns = await s.createSpace({ title: 'nan' });
+  await rejectsWith(s.ingest(ns.id, notes.slice(0, 1)), 'INVALID_ARGUMENT', 'embedder');
+  await s.close();
+  await rejectsWith(openStore({ path: file, embedder: { id: 'x', dimensions: 0, embed() {} } }), 'INVALID_ARGUMENT', 'embedder.dimensions');
+  await rejectsWith(openStore({ path: file, embedder: { id: 'x', dimensions: 3 } }), 'INVALID_ARGUMENT', 'embedder.embed');
+});

@@ -1,0 +1,293 @@
+// The long-running engine calls, orchestrated in the worker (host.ts runs them as jobs): ingest,
+// adding sources with a page-side embedder, re-embedding a space, resuming interrupted ingests,
+// and searches that need a query vector from the page.
+//
+// The engine does the work in C++ in bounded steps (stage a slice of sources; process a batch;
+// embed a batch), each committed on its own; between steps the job reports progress, lets other
+// messages through, and stops if cancelled. Vectors of a page-side embedder come back through
+// ctx.callClient('embed').
+import type { JobContext } from './host.js';
+import type { WireError } from './protocol.js';
+
+interface SourceWire {
+  id: string;
+  status: string;
+  totalSizeBytes: number;
+  duplicate?: boolean;
+  [k: string]: unknown;
+}
+
+interface BatchResult {
+  sources?: SourceWire[];
+  chunks?: number;
+  failed?: number;
+  bytes?: number;
+  timings?: Record<string, number>;
+  needVectors?: boolean;
+  batchId?: number;
+  texts?: string[];
+}
+
+export interface IngestProgress {
+  stage: 'stage' | 'parse' | 'embed' | 'commit' | 'done';
+  sourcesTotal: number;
+  sourcesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  chunks: number;
+  failed: number;
+  duplicates: number;
+  timings: { parseMs: number; embedMs: number; indexMs: number; commitMs: number };
+}
+
+const STAGE_SLICE_BYTES = 32 * 1024 * 1024;
+const STAGE_SLICE_SOURCES = 500;
+const PROCESS_BATCH_BYTES = 2 * 1024 * 1024;
+const PROCESS_BATCH_SOURCES = 64;
+
+function wire(code: string, message: string, field?: string): WireError & Error {
+  const e = new Error(message) as WireError & Error;
+  e.code = code;
+  if (field) e.field = field;
+  return e;
+}
+
+/** Vectors for `texts` from the page-side embedder, as float32 bytes. */
+async function embedOnPage(ctx: JobContext, texts: string[]): Promise<Uint8Array> {
+  const out = (await ctx.callClient('embed', { texts })) as Float32Array;
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Processes staged sources in batches until done; returns the final source rows by id. Stops
+ * between batches when cancelled (throwing CANCELLED) and leaves the unprocessed ones staged.
+ */
+async function processAll(
+  ctx: JobContext,
+  items: { id: string; bytes: number }[],
+  progress: IngestProgress | null,
+  report: () => void,
+): Promise<Map<string, SourceWire>> {
+  const done = new Map<string, SourceWire>();
+  let i = 0;
+  while (i < items.length) {
+    ctx.checkCancelled();
+    const batch: string[] = [];
+    let bytes = 0;
+    while (i < items.length && batch.length < PROCESS_BATCH_SOURCES && (batch.length === 0 || bytes + items[i]!.bytes <= PROCESS_BATCH_BYTES)) {
+      bytes += items[i]!.bytes;
+      batch.push(items[i]!.id);
+      i++;
+    }
+    if (progress) {
+      progress.stage = 'parse';
+      report();
+    }
+    let r = ctx.call('ingestProcess', { sourceIds: batch }).value as BatchResult;
+    if (r.needVectors) {
+      if (progress) {
+        progress.stage = 'embed';
+        report();
+      }
+      const t0 = performance.now();
+      const vectors = await embedOnPage(ctx, r.texts ?? []);
+      const embedMs = performance.now() - t0;
+      r = ctx.call('ingestProcess', { batchId: r.batchId }, vectors).value as BatchResult;
+      r.timings = { ...(r.timings ?? {}), embedMs };
+    }
+    for (const s of r.sources ?? []) done.set(s.id, s);
+    if (progress) {
+      progress.stage = 'commit';
+      progress.sourcesDone += batch.length;
+      progress.bytesDone += bytes;
+      progress.chunks += r.chunks ?? 0;
+      progress.failed += r.failed ?? 0;
+      for (const k of ['parseMs', 'embedMs', 'indexMs', 'commitMs'] as const) progress.timings[k] += r.timings?.[k] ?? 0;
+      report();
+    }
+    await ctx.yield();
+  }
+  return done;
+}
+
+/**
+ * ingest(spaceId, sources[]): stage everything (so an interrupted ingest can resume), then process
+ * in batches. Cancelling discards what was staged but not yet processed.
+ */
+export async function ingestJob(ctx: JobContext): Promise<unknown> {
+  const { spaceId, sources, duplicates } = ctx.args as {
+    spaceId: string;
+    sources: { size: number; [k: string]: unknown }[];
+    duplicates?: string;
+  };
+  const bytes = ctx.bytes ?? new Uint8Array(0);
+  if (!Array.isArray(sources)) throw wire('INVALID_ARGUMENT', 'sources must be an array', 'sources');
+  const bytesTotal = bytes.byteLength;
+  const progress: IngestProgress = {
+    stage: 'stage', sourcesTotal: sources.length, sourcesDone: 0, bytesTotal, bytesDone: 0, chunks: 0,
+    failed: 0, duplicates: 0, timings: { parseMs: 0, embedMs: 0, indexMs: 0, commitMs: 0 },
+  };
+  const report = () => ctx.progress({ ...progress, timings: { ...progress.timings } });
+  report();
+
+  // 1. Stage in slices of bounded size, each one transaction.
+  const staged: SourceWire[] = [];
+  let at = 0;
+  for (let i = 0; i < sources.length;) {
+    ctx.checkCancelled();
+    const slice: typeof sources = [];
+    let sliceBytes = 0;
+    while (i < sources.length && slice.length < STAGE_SLICE_SOURCES && (slice.length === 0 || sliceBytes + sources[i]!.size <= STAGE_SLICE_BYTES)) {
+      sliceBytes += sources[i]!.size;
+      slice.push(sources[i]!);
+      i++;
+    }
+    const args: Record<string, unknown> = { spaceId, sources: slice };
+    if (duplicates !== undefined) args.duplicates = duplicates;
+    try {
+      const r = ctx.call('ingestStage', args, bytes.subarray(at, at + sliceBytes)).value as SourceWire[];
+      staged.push(...r);
+    } catch (e) {
+      // Field names refer to this slice: shift them to the caller's indexes.
+      const err = e as WireError;
+      const offset = i - slice.length;
+      if (err.field) err.field = err.field.replace(/^sources\[(\d+)\]/, (_m, n: string) => `sources[${Number(n) + offset}]`);
+      if (err.message) err.message = err.message.replace(/^sources\[(\d+)\]/, (_m, n: string) => `sources[${Number(n) + offset}]`);
+      // Undo the slices already staged: nothing of a failed ingest stays half-added.
+      const mine = staged.filter((s) => !s.duplicate).map((s) => s.id);
+      if (mine.length) ctx.call('ingestDiscard', { sourceIds: mine });
+      throw e;
+    }
+    at += sliceBytes;
+    await ctx.yield();
+  }
+  progress.duplicates = staged.filter((s) => s.duplicate).length;
+  const todo = staged.filter((s) => !s.duplicate && s.status === 'processing');
+  progress.sourcesDone = staged.length - todo.length;
+  progress.bytesDone = staged.filter((s) => s.duplicate).reduce((n, s) => n + s.totalSizeBytes, 0);
+
+  // 2. Process in batches.
+  let processed: Map<string, SourceWire>;
+  try {
+    processed = await processAll(ctx, todo.map((s) => ({ id: s.id, bytes: s.totalSizeBytes })), progress, report);
+  } catch (e) {
+    const left = todo.map((s) => s.id);
+    try {
+      if ((e as WireError).code === 'CANCELLED' || ctx.cancelled) {
+        // Cancelled: what was processed stays, what was only staged goes.
+        ctx.call('ingestDiscard', { sourceIds: left });
+      } else {
+        // Failed (e.g. the page-side embedder threw): the unprocessed sources say why.
+        ctx.call('ingestFail', { sourceIds: left, message: (e as Error).message });
+      }
+    } catch {
+      // the store may be closing; staged sources then resume on the next open
+    }
+    throw e;
+  }
+  try {
+    ctx.call('saveIndexes', { minLogEntries: 5000 });
+  } catch {
+    // a snapshot is an optimisation: the log replays on the next load
+  }
+  progress.stage = 'done';
+  report();
+  const out = staged.map((s) => {
+    const p = processed.get(s.id) ?? s;
+    return s.duplicate ? { ...p, duplicate: true } : p;
+  });
+  return { sources: out, chunks: progress.chunks, failed: progress.failed, duplicates: progress.duplicates, bytes: bytesTotal, timings: progress.timings };
+}
+
+/** addSource / addSources: the engine stages and, with the built-in model, processes; else we finish. */
+export function addSourcesJob(method: 'addSource' | 'addSources') {
+  return async (ctx: JobContext): Promise<unknown> => {
+    const r = ctx.call(method, ctx.args, ctx.bytes).value as SourceWire | SourceWire[];
+    const list = Array.isArray(r) ? r : [r];
+    const todo = list.filter((s) => s.status === 'processing' && !s.duplicate);
+    if (todo.length === 0) return r;
+    const done = await processAll(ctx, todo.map((s) => ({ id: s.id, bytes: s.totalSizeBytes })), null, () => {});
+    const fin = list.map((s) => ({ ...(done.get(s.id) ?? s), ...(s.duplicate ? { duplicate: true } : {}) }));
+    return Array.isArray(r) ? fin : fin[0];
+  };
+}
+
+/** retrySources: failed sources processed again. */
+export async function retryJob(ctx: JobContext): Promise<unknown> {
+  const ids = ctx.call('ingestRetry', ctx.args).value as string[];
+  const items = ids.map((id) => ({ id, bytes: (ctx.call('getSource', { sourceId: id }).value as SourceWire).totalSizeBytes }));
+  const done = await processAll(ctx, items, null, () => {});
+  return ids.map((id) => done.get(id) ?? ctx.call('getSource', { sourceId: id }).value);
+}
+
+/** reembed(spaceId): moves a space's vectors to another model, step by step (resumable). */
+export async function reembedJob(ctx: JobContext): Promise<unknown> {
+  const { spaceId, to } = ctx.args as { spaceId: string; to?: string };
+  const base: Record<string, unknown> = { spaceId };
+  if (to !== undefined) base.to = to;
+  let embedded = 0;
+  let total = -1;
+  for (;;) {
+    ctx.checkCancelled();
+    let r = ctx.call('reembedStep', base).value as { done: boolean; model: string; remaining: number; embedded?: number; needVectors?: boolean; batchId?: number; texts?: string[] };
+    if (r.needVectors) {
+      const vectors = await embedOnPage(ctx, r.texts ?? []);
+      embedded += r.texts?.length ?? 0;
+      r = ctx.call('reembedStep', { ...base, batchId: r.batchId }, vectors).value as typeof r;
+    } else {
+      embedded += r.embedded ?? 0;
+    }
+    if (total < 0) total = embedded + r.remaining;
+    ctx.progress({ embedded, remaining: r.remaining, total: Math.max(total, embedded + r.remaining), model: r.model });
+    if (r.done) {
+      try {
+        ctx.call('saveIndexes', { minLogEntries: 0 });
+      } catch {
+        // optional
+      }
+      return { spaceId, model: r.model, embedded };
+    }
+    await ctx.yield();
+  }
+}
+
+/**
+ * search / similar: the engine answers, unless the space embeds with the page-side model: then it
+ * asks for the query's vector (FAILED_PRECONDITION on field "embedder"), which we get from the
+ * page and pass along.
+ */
+export function withQueryVector(method: 'search' | 'similar', hasEmbedder: () => boolean) {
+  return async (ctx: JobContext): Promise<unknown> => {
+    try {
+      return ctx.call(method, ctx.args).value;
+    } catch (e) {
+      const err = e as WireError;
+      const text = (ctx.args.query ?? ctx.args.text) as unknown;
+      if (err.code !== 'FAILED_PRECONDITION' || err.field !== 'embedder' || !hasEmbedder() || typeof text !== 'string') throw e;
+      const vector = await embedOnPage(ctx, [text]);
+      return ctx.call(method, ctx.args, vector).value;
+    }
+  };
+}
+
+/** Processes sources an interrupted ingest left staged (runs in the background after open). */
+export async function resumeJob(ctx: JobContext): Promise<unknown> {
+  const pending = ctx.call('ingestPending', {}).value as { sourceId: string; spaceId: string }[];
+  const bySpace = new Map<string, string[]>();
+  for (const p of pending) bySpace.set(p.spaceId, [...(bySpace.get(p.spaceId) ?? []), p.sourceId]);
+  let resumed = 0;
+  for (const ids of bySpace.values()) {
+    const items = ids.map((id) => ({ id, bytes: (ctx.call('getSource', { sourceId: id }).value as SourceWire).totalSizeBytes }));
+    try {
+      const done = await processAll(ctx, items, null, () => {});
+      resumed += done.size;
+    } catch (e) {
+      const err = e as WireError;
+      if (err.code === 'CANCELLED' || err.code === 'CLOSED') throw e;
+      // Cannot process them here (e.g. their embedder is not available): say so on the sources.
+      ctx.call('ingestFail', { sourceIds: ids, message: `processing could not resume: ${err.message}` });
+    }
+  }
+  if (resumed > 0) ctx.call('saveIndexes', { minLogEntries: 5000 });
+  return { resumed };
+}
