@@ -287,6 +287,8 @@ export interface SearchOptions {
   alpha?: number;
   /** Include each hit's full passage text. */
   includeText?: boolean;
+  /** One hit per source (its best passage): rank documents rather than passages. */
+  groupBySource?: boolean;
 }
 
 /** One side's contribution to a hit. */

@@ -195,11 +195,13 @@ Result<json> Search(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto fusion_opt, a.Enum("fusion", {"rrf", "convex"}));
   KS_ASSIGN_OR_RETURN(auto alpha, a.Number("alpha", 0, 1));
   KS_ASSIGN_OR_RETURN(auto include_text, a.Bool("includeText"));
+  KS_ASSIGN_OR_RETURN(auto group_opt, a.Bool("groupBySource"));
   store::ChunkFilter filter;
   KS_ASSIGN_OR_RETURN(bool filtered, ReadFilter(a, filter));
   KS_RETURN_IF_ERROR(a.Finish());
   const int64_t k = k_opt.value_or(10);
   const std::string mode = mode_opt.value_or("hybrid");
+  const bool group = group_opt.value_or(false);
   KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, space_id, Access::kRead));
 
   std::vector<int64_t> allowed;
@@ -207,7 +209,8 @@ Result<json> Search(Context& ctx, Args& a) {
     KS_ASSIGN_OR_RETURN(allowed, store::FilterChunkLabels(ctx.db(), space_id, filter));
   }
   const std::vector<int64_t>* allowed_ptr = filtered ? &allowed : nullptr;
-  const int64_t depth = mode == "hybrid" ? Depth(k) : k;
+  // Candidates per side: enough for fusion, and with groupBySource enough chunks to fill k sources.
+  const int64_t depth = group ? Depth(k) * 2 : mode == "hybrid" ? Depth(k) : k;
 
   // Full text.
   std::vector<search::ScoredId> text_list;
@@ -245,6 +248,36 @@ Result<json> Search(Context& ctx, Args& a) {
     KS_ASSIGN_OR_RETURN(vec_list, VectorHits(ctx, space, model, q, depth, allowed_ptr, nullptr));
   }
 
+  // With groupBySource, each side is first reduced to one entry per source (its best chunk), so
+  // fusion and k count documents, not passages. The chunk shown for a source is its best chunk on
+  // the full-text side if it has one there, else on the vector side.
+  std::map<int64_t, int64_t> representative;  // document index -> chunk label
+  std::vector<std::string> doc_source;        // document index -> source id
+  if (group) {
+    std::vector<int64_t> all;
+    for (const auto& x : text_list) all.push_back(x.id);
+    for (const auto& x : vec_list) all.push_back(x.id);
+    KS_ASSIGN_OR_RETURN(std::vector<store::ChunkRow> rows, store::ChunksByLabels(ctx.db(), all));
+    std::map<int64_t, std::string> source_of;
+    for (const auto& r : rows) source_of[r.label] = r.content_source_id;
+    std::map<std::string, int64_t> doc_index;
+    auto to_docs = [&](const std::vector<search::ScoredId>& list, bool prefer) {
+      std::vector<search::ChunkHit> hits;
+      for (const auto& x : list) {
+        auto it = source_of.find(x.id);
+        if (it == source_of.end()) continue;
+        auto [d, fresh] = doc_index.emplace(it->second, static_cast<int64_t>(doc_source.size()));
+        if (fresh) doc_source.push_back(it->second);
+        hits.push_back(search::ChunkHit{d->second, x.score});
+        // Lists are best first: the first chunk seen for a document is its best on this side.
+        if (prefer || !representative.count(d->second)) representative.emplace(d->second, x.id);
+      }
+      return search::AggregateByDocument(hits);
+    };
+    text_list = to_docs(text_list, true);
+    vec_list = to_docs(vec_list, false);
+  }
+
   // Fuse (or take the one side), keep k.
   std::vector<search::ScoredId> fused;
   if (mode == "text") fused = text_list;
@@ -263,25 +296,28 @@ Result<json> Search(Context& ctx, Args& a) {
   std::map<int64_t, Side> text_side, vec_side;
   for (size_t i = 0; i < text_list.size(); ++i) text_side[text_list[i].id] = Side{text_list[i].score, static_cast<int64_t>(i + 1)};
   for (size_t i = 0; i < vec_list.size(); ++i) vec_side[vec_list[i].id] = Side{vec_list[i].score, static_cast<int64_t>(i + 1)};
+  // From here on ids are chunk labels; scores and ranks stay keyed by the fused ids.
   std::vector<int64_t> labels;
-  for (const auto& f : fused) labels.push_back(f.id);
+  for (const auto& f : fused) labels.push_back(group ? representative[f.id] : f.id);
   KS_ASSIGN_OR_RETURN(std::vector<store::ChunkRow> chunks, store::ChunksByLabels(ctx.db(), labels));
   KS_ASSIGN_OR_RETURN(auto titles, SourceTitles(ctx, chunks));
   std::map<int64_t, const store::ChunkRow*> by_label;
   for (const auto& c : chunks) by_label[c.label] = &c;
   json hits = json::array();
   int64_t rank = 0;
-  for (const auto& f : fused) {
-    auto it = by_label.find(f.id);
+  for (size_t i = 0; i < fused.size(); ++i) {
+    const search::ScoredId& f = fused[i];
+    const int64_t label = labels[i];
+    auto it = by_label.find(label);
     if (it == by_label.end()) continue;
     const store::ChunkRow& c = *it->second;
     auto ts = text_side.find(f.id);
     auto vs = vec_side.find(f.id);
     std::string snippet;
-    auto sn = snippets.find(f.id);
+    auto sn = snippets.find(label);
     if (sn != snippets.end()) snippet = sn->second;
     else if (!match.empty()) {
-      KS_ASSIGN_OR_RETURN(snippet, store::FtsSnippet(ctx.db(), f.id, match));
+      KS_ASSIGN_OR_RETURN(snippet, store::FtsSnippet(ctx.db(), label, match));
     }
     if (snippet.empty()) snippet = Excerpt(c);
     hits.push_back(HitJson(c, titles, f.score, ++rank, ts == text_side.end() ? nullptr : &ts->second,
