@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/args.h"
+#include "api/term_cache.h"
 #include "api/vector_spaces.h"
 #include "embed/builtin_embedder.h"
 #include "store/store.h"
@@ -51,6 +52,7 @@ struct EngineState {
   embed::BuiltinEmbedder builtin;
   std::optional<ExternalModel> external;
   VectorSpaces vectors;
+  TermStatsCache terms;
   // Batches parsed and waiting for vectors from the page-side embedder, by batch id.
   std::map<int64_t, std::shared_ptr<IngestBatch>> pending;
   std::map<int64_t, ReembedBatch> pending_reembed;

@@ -19,19 +19,18 @@
 namespace kspace::api {
 namespace {
 
-// Document frequencies of one document's terms in a space, fetched once from term_stats.
+// A space's document frequencies (TermStatsCache) as keyword extraction reads them.
 class SpaceDf final : public text::DfSource {
  public:
-  SpaceDf(std::map<std::string, int64_t> df, int64_t docs) : df_(std::move(df)), docs_(docs) {}
+  explicit SpaceDf(const SpaceTerms& t) : t_(t) {}
   int Df(std::string_view term) const override {
-    auto it = df_.find(std::string(term));
-    return it == df_.end() ? 0 : static_cast<int>(it->second);
+    auto it = t_.stats.df.find(std::string(term));
+    return it == t_.stats.df.end() ? 0 : static_cast<int>(it->second);
   }
-  int DocCount() const override { return static_cast<int>(docs_); }
+  int DocCount() const override { return static_cast<int>(t_.stats.docs); }
 
  private:
-  std::map<std::string, int64_t> df_;
-  int64_t docs_;
+  const SpaceTerms& t_;
 };
 
 // Binary content: NUL bytes, or many invalid UTF-8 sequences, in the first 8 KB.
@@ -126,9 +125,8 @@ Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
 
   // Keywords and summary, TF-IDF against the space.
   p.terms = text::DistinctTerms(doc);
-  KS_ASSIGN_OR_RETURN(auto df, store::TermStats(ctx.db(), row.space_id, p.terms));
-  KS_ASSIGN_OR_RETURN(int64_t docs, store::ProcessedSourceCount(ctx.db(), row.space_id));
-  SpaceDf space_df(std::move(df), docs);
+  KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), row.space_id));
+  SpaceDf space_df(*terms);
   std::vector<text::Keyphrase> phrases = text::ExtractKeyphrases(doc, &space_df);
   std::string summary = text::Summarize(doc, {}, &space_df);
   std::vector<std::string> keywords;
@@ -263,7 +261,6 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
     if (!row.deleted_at) {
       KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p.chunks, row.title));
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kAdd).status());
-      KS_RETURN_IF_ERROR(store::AdjustTermStats(ctx.db(), row.space_id, p.terms, +1));
     } else if (!labels.empty()) {
       // Deleted while it waited: keep its chunks (for a restore) but out of search.
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kAdd).status());
@@ -276,7 +273,17 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
     KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
   }
   KS_RETURN_IF_ERROR(tx.Commit());
+  // Count the committed sources in the space's term statistics (flushed when the job ends).
+  KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), batch.space_id));
+  for (const PreparedSource& p : batch.sources) {
+    if (!p.failed && !p.source.deleted_at && p.source.status == "processed" && !p.terms.empty()) {
+      TermStatsCache::Adjust(*terms, p.terms, +1);
+    }
+  }
   int64_t t0 = MonotonicMicros();
+  // Keep the space's index loaded and current while ingesting, so that the job's end can save a
+  // snapshot (and the first search after it does not rebuild).
+  KS_RETURN_IF_ERROR(ctx.state.vectors.Get(ctx.db(), batch.space_id, batch.model_id, batch.dim).status());
   KS_RETURN_IF_ERROR(ctx.state.vectors.Sync(ctx.db(), batch.space_id, batch.model_id));
   batch.index_ms = static_cast<double>(MonotonicMicros() - t0) / 1000.0;
   return Status::Ok();

@@ -169,8 +169,11 @@ Result<json> SetSourceDeleted(Context& ctx, Args& a, bool deleted) {
                                              deleted ? store::IndexOp::kRemove : store::IndexOp::kRestore)
                            .status());
   }
-  KS_RETURN_IF_ERROR(store::AdjustTermStats(ctx.db(), row.space_id, terms, deleted ? -1 : +1));
   KS_RETURN_IF_ERROR(tx.Commit());
+  if (row.status == "processed") {
+    KS_ASSIGN_OR_RETURN(SpaceTerms * stats, ctx.state.terms.Get(ctx.db(), row.space_id));
+    TermStatsCache::Adjust(*stats, terms, deleted ? -1 : +1);
+  }
   KS_RETURN_IF_ERROR(ctx.state.vectors.Sync(ctx.db(), row.space_id, space.embedding_model));
   return SourceToJson(row);
 }

@@ -136,6 +136,7 @@ Result<json> PurgeSpace(Context& ctx, Args& a) {
     KS_RETURN_IF_ERROR(tx.Commit());
   }
   ctx.state.vectors.Drop(id);
+  ctx.state.terms.Drop(id);
   KS_RETURN_IF_ERROR(ctx.state.store->ReclaimSpace());
   return json{{"spaceId", id}, {"freedBytes", freed}, {"purged", true}, {"blobHashesChecked", sources}};
 }

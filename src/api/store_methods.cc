@@ -88,11 +88,13 @@ Result<json> SpaceStats(Context& ctx, Args& a) {
               {"index", index}};
 }
 
-// Saves vector-index snapshots whose change log holds more than `minLogEntries` entries.
+// Saves vector-index snapshots whose change log holds more than `minLogEntries` entries, and the
+// spaces' term statistics (derived state kept in memory; see vector_spaces.h, term_cache.h).
 Result<json> SaveIndexes(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto min_log, a.Int("minLogEntries", 0, int64_t{1} << 40));
   KS_RETURN_IF_ERROR(a.Finish());
   KS_RETURN_IF_ERROR(ctx.state.vectors.Save(ctx.db(), min_log.value_or(0)));
+  KS_RETURN_IF_ERROR(ctx.state.terms.Flush(ctx.db()));
   return json{{"saved", true}};
 }
 

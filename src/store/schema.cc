@@ -182,13 +182,15 @@ CREATE TABLE vector_index_log (
   PRIMARY KEY (space_id, model_id, seq)
 ) STRICT, WITHOUT ROWID;
 
--- Document frequency of each (stemmed) term over a space's processed, live sources.
+-- Document frequencies of (stemmed) terms over a space's processed, live sources: the statistics
+-- keyword extraction weighs a new source against. Kept in memory while the store is open and
+-- written here as one blob (see store/terms.h) when a job ends and when the store closes; a
+-- crash can lose the latest updates, which only makes later keywords slightly less tuned.
 CREATE TABLE term_stats (
-  space_id TEXT NOT NULL REFERENCES spaces(id),
-  term     TEXT NOT NULL,
-  df       INTEGER NOT NULL CHECK (df >= 0),
-  PRIMARY KEY (space_id, term)
-) STRICT, WITHOUT ROWID;
+  space_id TEXT PRIMARY KEY REFERENCES spaces(id),
+  docs     INTEGER NOT NULL CHECK (docs >= 0),
+  data     BLOB NOT NULL
+) STRICT;
 
 -- What a source's text points at: [[wikilinks]], #tags and URLs (edges and filters later).
 CREATE TABLE source_links (

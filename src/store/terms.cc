@@ -2,42 +2,70 @@
 
 namespace kspace::store {
 
-Status AdjustTermStats(Database& db, const std::string& space_id, std::span<const std::string> terms, int delta) {
-  KS_ASSIGN_OR_RETURN(CachedStatement up, db.Prepare(
-      "INSERT INTO term_stats(space_id, term, df) VALUES (?1, ?2, max(?3, 0)) "
-      "ON CONFLICT(space_id, term) DO UPDATE SET df = max(df + ?3, 0)"));
-  for (const std::string& t : terms) {
-    up->BindAll(space_id, t, delta);
-    KS_RETURN_IF_ERROR(up->Run());
-    up->Reset();
+namespace {
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
   }
-  if (delta < 0) {
-    KS_ASSIGN_OR_RETURN(CachedStatement del, db.Prepare("DELETE FROM term_stats WHERE space_id = ? AND df = 0"));
-    del->Bind(1, space_id);
-    KS_RETURN_IF_ERROR(del->Run());
-  }
-  return Status::Ok();
+  out.push_back(static_cast<char>(v));
 }
 
-Result<std::map<std::string, int64_t>> TermStats(Database& db, const std::string& space_id,
-                                                 std::span<const std::string> terms) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT df FROM term_stats WHERE space_id = ? AND term = ?"));
-  std::map<std::string, int64_t> out;
-  for (const std::string& t : terms) {
-    st->BindAll(space_id, t);
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    out[t] = row ? st->Int(0) : 0;
-    st->Reset();
+bool GetVarint(std::span<const uint8_t> b, size_t& at, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (at >= b.size()) return false;
+    uint8_t byte = b[at++];
+    v |= uint64_t{byte & 0x7fu} << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<TermStatsBlob> LoadTermStats(Database& db, const std::string& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT docs, data FROM term_stats WHERE space_id = ?"));
+  st->Bind(1, space_id);
+  TermStatsBlob out;
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return out;
+  out.docs = st->Int(0);
+  auto b = st->BlobSpan(1);
+  size_t at = 0;
+  uint64_t n = 0;
+  // A damaged blob only costs keyword quality: start over rather than fail ingest.
+  if (!GetVarint(b, at, n) || n > b.size()) return TermStatsBlob{};
+  out.df.reserve(static_cast<size_t>(n));
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len = 0, df = 0;
+    if (!GetVarint(b, at, len) || len > b.size() - at) return TermStatsBlob{};
+    std::string term(reinterpret_cast<const char*>(b.data() + at), static_cast<size_t>(len));
+    at += static_cast<size_t>(len);
+    if (!GetVarint(b, at, df)) return TermStatsBlob{};
+    out.df.emplace(std::move(term), static_cast<int64_t>(df));
   }
   return out;
 }
 
-Result<int64_t> ProcessedSourceCount(Database& db, const std::string& space_id) {
+Status SaveTermStats(Database& db, const std::string& space_id, const TermStatsBlob& stats) {
+  std::string data;
+  data.reserve(stats.df.size() * 10 + 8);
+  size_t live = 0;
+  for (const auto& [t, df] : stats.df) live += df > 0 ? 1 : 0;
+  PutVarint(data, live);
+  for (const auto& [t, df] : stats.df) {
+    if (df <= 0) continue;
+    PutVarint(data, t.size());
+    data += t;
+    PutVarint(data, static_cast<uint64_t>(df));
+  }
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT count(*) FROM content_sources WHERE space_id = ? AND status = 'processed' AND deleted_at IS NULL"));
-  st->Bind(1, space_id);
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  return row ? st->Int(0) : 0;
+      "INSERT INTO term_stats(space_id, docs, data) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(space_id) DO UPDATE SET docs = ?2, data = ?3"));
+  st->BindAll(space_id, stats.docs < 0 ? int64_t{0} : stats.docs, Blob{data.data(), data.size()});
+  return st->Run();
 }
 
 Status DeleteSpaceTermStats(Database& db, const std::string& space_id) {

@@ -1,11 +1,14 @@
 // Per-space term statistics and source links (schema v2).
 //
-// term_stats holds, for each stemmed term, how many of a space's processed live sources contain
-// it: the document frequencies that keyword extraction weighs a new source's terms against.
+// term_stats holds, per space, how many of its processed live sources contain each stemmed term:
+// the document frequencies that keyword extraction weighs a new source's terms against. They are
+// stored as one compact blob (varint-encoded term/df pairs) rather than a row per term, because a
+// source has hundreds of distinct terms and upserting each one on every ingest dominated its cost.
 // source_links holds what a source's text points at ([[wikilinks]], #tags, URLs).
 #pragma once
 
 #include <map>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,14 +17,13 @@
 
 namespace kspace::store {
 
-// Adds `delta` (+1 when a source is processed or restored, -1 when it is deleted) to the document
-// frequency of each of `terms` (distinct) in `space_id`.
-Status AdjustTermStats(Database& db, const std::string& space_id, std::span<const std::string> terms, int delta);
-// Document frequencies of `terms` in `space_id` (absent terms are 0).
-Result<std::map<std::string, int64_t>> TermStats(Database& db, const std::string& space_id,
-                                                 std::span<const std::string> terms);
-// Processed, live sources in the space (the N of IDF).
-Result<int64_t> ProcessedSourceCount(Database& db, const std::string& space_id);
+struct TermStatsBlob {
+  int64_t docs = 0;  // processed, live sources counted
+  std::unordered_map<std::string, int64_t> df;
+};
+// The space's stored statistics (empty when none were saved yet).
+Result<TermStatsBlob> LoadTermStats(Database& db, const std::string& space_id);
+Status SaveTermStats(Database& db, const std::string& space_id, const TermStatsBlob& stats);
 Status DeleteSpaceTermStats(Database& db, const std::string& space_id);
 
 struct SourceLink {

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Ingest benchmark (retrieval issue). Prints a table, writes tests/bench/results/ingest.json.
+//
+//  - The Rust RFC corpus (../shared/data/rust-rfcs, 648 Markdown files) ingested end to end in
+//    WebAssembly (parse, chunk, keywords, summary, embed with the built-in model, index, commit) on
+//    a Node file store: MB/s, chunks, time per stage. Side by side: Orama and PGlite indexing the
+//    same documents for full-text search only (no chunking, no vectors).
+//  - Reopening a store and answering the first search, with the vector graph persisted, at 100k
+//    chunks (10k with --quick): target < 300 ms.
+// Targets: >= 10 MB/s ingest with the built-in embedder; first search after reopen < 300 ms.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RFCS = path.resolve(ROOT, '..', 'shared', 'data', 'rust-rfcs', 'text');
+const QUICK = process.argv.includes('--quick');
+const { openStore } = await import(path.join(ROOT, 'dist', 'js', 'node.js'));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kspace-ingest-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const results = { name: 'ingest', date: new Date().toISOString(), quick: QUICK, rows: [] };
+
+function walk(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.md') ? [path.join(dir, e.name)] : []);
+}
+const files = walk(RFCS).sort();
+const docs = files.map((f) => ({ path: path.relative(RFCS, f), text: fs.readFileSync(f, 'utf8') }));
+const bytes = docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0);
+
+// ---- kspace: the whole pipeline ---------------------------------------------------------------
+{
+  const store = await openStore({ path: path.join(tmp, 'rfcs.kspace') });
+  const space = await store.createSpace({ title: 'RFCs' });
+  const t0 = performance.now();
+  const r = await store.ingest(space.id, docs.map((d) => ({
+    title: d.path.replace(/\.md$/, ''), text: d.text, mediaType: 'document', origin: 'vault', path: d.path, mimeType: 'text/markdown',
+  })));
+  const s = (performance.now() - t0) / 1000;
+  results.rfc = { files: docs.length, mb: bytes / 1e6, seconds: s, mbPerSec: bytes / 1e6 / s, chunks: r.chunks, failed: r.failed, timings: r.timings };
+  results.rows.push({ engine: 'kspace', what: 'parse+chunk+keywords+embed+index+commit', seconds: s, mbPerSec: bytes / 1e6 / s });
+  const t1 = performance.now();
+  const hits = await store.search(space.id, 'borrow checker lifetimes', { k: 10 });
+  results.rfc.searchMs = performance.now() - t1;
+  results.rfc.topHit = hits[0]?.sourceTitle;
+  await store.close();
+}
+
+// ---- peers: full-text indexing only -----------------------------------------------------------
+{
+  const { create, insertMultiple } = await import('@orama/orama');
+  const orama = await create({ schema: { path: 'string', text: 'string' }, components: { tokenizer: { stemming: true } } });
+  const t0 = performance.now();
+  await insertMultiple(orama, docs.map((d) => ({ path: d.path, text: d.text })), 100);
+  const s = (performance.now() - t0) / 1000;
+  results.rows.push({ engine: 'orama', what: 'full-text index only', seconds: s, mbPerSec: bytes / 1e6 / s });
+}
+{
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pg = await PGlite.create(path.join(tmp, 'pg'));
+  await pg.exec('CREATE TABLE docs (path text PRIMARY KEY, body text, tsv tsvector); CREATE INDEX ON docs USING gin (tsv);');
+  const t0 = performance.now();
+  for (const d of docs) await pg.query(`INSERT INTO docs VALUES ($1, $2, to_tsvector('english', $2))`, [d.path, d.text]);
+  const s = (performance.now() - t0) / 1000;
+  results.rows.push({ engine: 'pglite', what: 'full-text index only (file)', seconds: s, mbPerSec: bytes / 1e6 / s });
+  await pg.close();
+}
+
+// ---- reopen to first search with a persisted graph ---------------------------------------------
+{
+  const target = QUICK ? 10000 : 100000;
+  const file = path.join(tmp, 'big.kspace');
+  let store = await openStore({ path: file });
+  const space = await store.createSpace({ title: 'big', storageQuotaBytes: 2 ** 40 });
+  // Synthetic notes of ~5 chunks each over 50 topics: enough structure for a real graph.
+  const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const note = (i) => {
+    const topic = i % 50;
+    const paras = [];
+    for (let p = 0; p < 5; p++) {
+      const words = [];
+      for (let w = 0; w < 180; w++) words.push(rnd() < 0.5 ? vocab[topic * 100 + Math.floor(rnd() * 100)] : vocab[Math.floor(rnd() * vocab.length)]);
+      paras.push(`## Part ${p}\n\n${words.join(' ')}.`);
+    }
+    return `# Note ${i}\n\n${paras.join('\n\n')}\n`;
+  };
+  const t0 = performance.now();
+  let chunks = 0;
+  for (let i = 0; chunks < target; i += 500) {
+    const r = await store.ingest(space.id, Array.from({ length: 500 }, (_, j) => ({ title: `n${i + j}`, text: note(i + j), mediaType: 'text', origin: 'paste' })), { duplicates: 'keep' });
+    chunks += r.chunks;
+  }
+  const buildSeconds = (performance.now() - t0) / 1000;
+  await store.close();
+  const size = fs.statSync(file).size;
+  const runs = [];
+  for (let k = 0; k < 3; k++) {
+    const t1 = performance.now();
+    store = await openStore({ path: file });
+    const opened = performance.now() - t1;
+    const hits = await store.search(space.id, `${vocab[17]} ${vocab[1234]} ${vocab[3000]}`, { k: 10 });
+    const total = performance.now() - t1;
+    runs.push({ openMs: opened, firstSearchMs: total - opened, totalMs: total, hits: hits.length });
+    await store.close();
+  }
+  const best = runs.reduce((a, b) => (a.totalMs < b.totalMs ? a : b));
+  results.reopen = { chunks, buildSeconds, fileMB: size / 1e6, runs, best };
+}
+
+console.log(`\nRust RFCs: ${results.rfc.files} files, ${results.rfc.mb.toFixed(1)} MB -> ${results.rfc.chunks} chunks (${results.rfc.failed} failed)`);
+console.log(`${'engine'.padEnd(8)} ${'what'.padEnd(42)} ${'seconds'.padEnd(8)} MB/s`);
+for (const r of results.rows) console.log(`${r.engine.padEnd(8)} ${r.what.padEnd(42)} ${r.seconds.toFixed(2).padEnd(8)} ${r.mbPerSec.toFixed(2)}`);
+const t = results.rfc.timings;
+console.log(`kspace stage time (ms): parse ${t.parseMs.toFixed(0)}, embed ${t.embedMs.toFixed(0)}, index ${t.indexMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}; first search ${results.rfc.searchMs.toFixed(1)} ms (top: ${results.rfc.topHit})`);
+console.log(`target >= 10 MB/s: ${results.rfc.mbPerSec.toFixed(2)} MB/s ${results.rfc.mbPerSec >= 10 ? 'met' : 'MISSED'}`);
+const b = results.reopen.best;
+console.log(`reopen at ${results.reopen.chunks} chunks (${results.reopen.fileMB.toFixed(0)} MB file, built in ${results.reopen.buildSeconds.toFixed(0)} s): open ${b.openMs.toFixed(0)} ms + first search ${b.firstSearchMs.toFixed(0)} ms = ${b.totalMs.toFixed(0)} ms (target < 300 ms at 100k)`);
+fs.mkdirSync(path.join(ROOT, 'tests', 'bench', 'results'), { recursive: true });
+fs.writeFileSync(path.join(ROOT, 'tests', 'bench', 'results', 'ingest.json'), JSON.stringify(results, null, 2));
