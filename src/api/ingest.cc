@@ -124,11 +124,13 @@ Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
   text::Document& doc = *parsed;
 
   // Keywords and summary, TF-IDF against the space.
-  p.terms = text::DistinctTerms(doc);
+  // One analysis pass serves the three: tokenising and stemming dominate ingest time.
+  const text::TextAnalysis analysis(doc);
+  p.terms = analysis.DistinctTerms();
   KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), row.space_id));
   SpaceDf space_df(*terms);
-  std::vector<text::Keyphrase> phrases = text::ExtractKeyphrases(doc, &space_df);
-  std::string summary = text::Summarize(doc, {}, &space_df);
+  std::vector<text::Keyphrase> phrases = analysis.Keyphrases(&space_df);
+  std::string summary = analysis.Summary({}, &space_df);
   std::vector<std::string> keywords;
   std::set<std::string> seen;
   json given = ParseStoredJson(row.keywords, json::array());
@@ -575,7 +577,7 @@ Result<std::vector<std::string>> ProcessedSourceTerms(Context& ctx, const store:
   opts.default_title = source.title;
   std::string_view t(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   KS_ASSIGN_OR_RETURN(text::Document doc, text::ParseDocument(t, text::Format::kMarkdown, opts));
-  return text::DistinctTerms(doc);
+  return text::TextAnalysis(doc, text::TextAnalysis::kTerms).DistinctTerms();
 }
 
 void RegisterIngestMethods(MethodTable& t) {

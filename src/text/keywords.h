@@ -69,4 +69,41 @@ struct SummaryOptions {
 std::string Summarize(const Document& doc, const SummaryOptions& opts = {},
                       const DfSource* df = nullptr);
 
+// The three analyses of one document from a single pass over its text. The DF-independent work
+// (outline, words, stems, phrase counts, summary candidate sentences) is done by the
+// constructor; the DfSource is only consulted by Keyphrases / Summary, so the usual ingest is
+//
+//   TextAnalysis a(doc);
+//   std::vector<std::string> terms = a.DistinctTerms();   // -> fetch DF for these terms
+//   std::vector<Keyphrase> kp = a.Keyphrases(&space_df);
+//   std::string summary = a.Summary({}, &space_df);
+//
+// Results are identical to the free functions above (which are wrappers around it). The
+// analysis borrows `doc`: it keeps string_views into doc.text and doc.title, so `doc` must
+// outlive it and stay unmodified. `parts` (a mask of Part) limits the work to what will be
+// asked; asking for a part that was not built returns an empty result. The accessors are const
+// and keep no state between calls.
+class TextAnalysis {
+ public:
+  enum Part : unsigned { kTerms = 1, kKeyphrases = 2, kSummary = 4, kAll = 7 };
+
+  explicit TextAnalysis(const Document& doc, unsigned parts = kAll);
+  ~TextAnalysis();
+  TextAnalysis(TextAnalysis&&) noexcept;
+  TextAnalysis& operator=(TextAnalysis&&) noexcept;
+  TextAnalysis(const TextAnalysis&) = delete;
+  TextAnalysis& operator=(const TextAnalysis&) = delete;
+
+  // As DistinctTerms(doc): sorted stemmed terms of the title and the text outside code.
+  std::vector<std::string> DistinctTerms() const;
+  // As ExtractKeyphrases(doc, df, opts).
+  std::vector<Keyphrase> Keyphrases(const DfSource* df, const KeyphraseOptions& opts = {}) const;
+  // As Summarize(doc, opts, df).
+  std::string Summary(const SummaryOptions& opts = {}, const DfSource* df = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace kspace::text

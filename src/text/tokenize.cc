@@ -453,8 +453,16 @@ bool WordIterator::Next() {
     const unsigned char c = p[pos_];
     if (c < 0x80) {
       if (IsAsciiAlnum(c)) {
-        word_.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-        ++pos_;
+        // Fast path: a whole run of ASCII letters and digits, lower-cased in one go.
+        size_t j = pos_ + 1;
+        while (j < n && IsAsciiAlnum(p[j])) ++j;
+        const size_t old = word_.size();
+        word_.resize(old + (j - pos_));
+        char* out = word_.data() + old;
+        for (size_t k = pos_; k < j; ++k) {
+          *out++ = static_cast<char>(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32 : p[k]);
+        }
+        pos_ = j;
         continue;
       }
       size_t alen = 0;
