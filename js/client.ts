@@ -129,7 +129,30 @@ function objectArg<T>(value: T | undefined, field: string): Partial<T> {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * What a namespace of the Store (store.map, store.chat, store.memories, ...) uses to reach the
+ * engine: one call, or one long-running job with progress and cancellation. Namespaces live in
+ * their own modules and receive this from the Store's constructor.
+ */
+export interface Channel {
+  call<T>(method: string, args: Record<string, unknown>): Promise<T>;
+  job<T, P>(method: string, args: Record<string, unknown>, options: JobOptions<P> | undefined): Promise<T>;
+}
+
 export class Store {
+  /** The namespaces' way in (see Channel). */
+  private readonly channel: Channel = {
+    call: <T>(method: string, args: Record<string, unknown>) => this.call<T>(method, args),
+    job: async <T, P>(method: string, args: Record<string, unknown>, options: JobOptions<P> | undefined) => {
+      const { onProgress, signal, ...rest } = objectArg(options, 'options') as JobOptions<P>;
+      const unknown = Object.keys(rest)[0];
+      if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
+      const job: JobOptions<never> = {};
+      if (onProgress !== undefined) job.onProgress = onProgress as (p: never) => void;
+      if (signal !== undefined) job.signal = signal;
+      return (await this.rpc(method, args, undefined, undefined, job)).value as T;
+    },
+  };
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closedReason: string | null = null;

@@ -41,7 +41,37 @@ function copyIfChanged(from, to) {
   fs.writeFileSync(to, a);
 }
 
+// One build at a time in a checkout: concurrent builds would share build/wasm and dist/. A second
+// build waits for the first (a lock left by a dead process is taken over).
+function takeBuildLock() {
+  const lock = path.join(BUILD, '.build-lock');
+  fs.mkdirSync(BUILD, { recursive: true });
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let announced = false; ; ) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      const release = () => fs.rmSync(lock, { recursive: true, force: true });
+      process.on('exit', release);
+      for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { release(); process.exit(130); });
+      return;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let owner = 0;
+      try { owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8')); } catch { /* being written */ }
+      let alive = true;
+      if (owner > 0) {
+        try { process.kill(owner, 0); } catch { alive = false; }
+      }
+      if (!alive) { fs.rmSync(lock, { recursive: true, force: true }); continue; }
+      if (!announced) { log(`waiting for another build (pid ${owner || '?'})`); announced = true; }
+      Atomics.wait(sleeper, 0, 0, 500);
+    }
+  }
+}
+
 const t0 = Date.now();
+takeBuildLock();
 setup();
 
 log('wasm module');

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "store/schema_migrations.h"
+
 #include "util/clock.h"
 #include "util/uuid.h"
 
@@ -223,6 +225,8 @@ struct Migration {
 const Migration kMigrations[] = {
     {1, ApplyV1},
     {2, ApplyV2},
+    {3, ApplyV3},
+    {4, ApplyV4},
 };
 
 }  // namespace
