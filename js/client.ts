@@ -6,6 +6,7 @@
 // engine itself, which changes nothing when it rejects a call.
 import type { FromWorker, OpenedInfo, ToWorker, WireError, WorkerOpenOptions } from '../workers/protocol.js';
 import { KspaceError, invalid } from './errors.js';
+import { MapApi } from './map.js';
 import type {
   CheckResult,
   Chunk,
@@ -33,6 +34,8 @@ import type {
   SpaceInput,
   StoreStats,
 } from './types.js';
+import { AgentsApi, ChatApi, ProvidersApi } from './chat.js'; // chat
+import { MemoriesApi } from './memories.js'; // chat
 
 /** A message channel to a worker (a browser Worker or a Node worker thread). */
 export interface Transport {
@@ -153,6 +156,11 @@ export class Store {
       return (await this.rpc(method, args, undefined, undefined, job)).value as T;
     },
   };
+  readonly chat = new ChatApi(this.channel); // chat
+  readonly agents = new AgentsApi(this.channel); // chat
+  readonly providers = new ProvidersApi(this.channel); // chat
+  readonly memories = new MemoriesApi(this.channel); // chat
+  readonly map = new MapApi(this.channel);
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closedReason: string | null = null;

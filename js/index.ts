@@ -11,6 +11,11 @@ import type { OpenStoreOptions } from './types.js';
 export { Store, assertJsonSafe } from './client.js';
 export { KspaceError, type ErrorCode } from './errors.js';
 export type * from './types.js';
+export { MapApi } from './map.js';
+export type * from './map-types.js';
+export type * from './chat-types.js'; // chat
+export { ChatApi, AgentsApi, ProvidersApi } from './chat.js'; // chat
+export { MemoriesApi } from './memories.js'; // chat
 
 function browserTransport(worker: Worker): Transport {
   let onExit: ((reason: string) => void) | null = null;

@@ -27,10 +27,10 @@ export function resolveOpenOptions(
   if (options === undefined || options === null || typeof options !== 'object') {
     throw invalid('openStore needs an options object: { path }, { name } or { memory: true }', 'options');
   }
-  const { path, name, memory, maxSourceBytes, workerUrl, embedder, ...rest } = options;
+  const { path, name, memory, maxSourceBytes, workerUrl, embedder, chunkTokens, chunkOverlap, schemaVersion, ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
-  assertJsonSafe({ path, name, memory, maxSourceBytes }, '');
+  assertJsonSafe({ path, name, memory, maxSourceBytes, chunkTokens, chunkOverlap, schemaVersion }, '');
   const given = [path !== undefined, name !== undefined, memory === true].filter(Boolean).length;
   if (given !== 1) throw invalid('give exactly one of path (Node), name (browser) or memory: true', 'path');
   if (memory !== undefined && typeof memory !== 'boolean') throw invalid('memory must be a boolean', 'memory');
@@ -59,6 +59,10 @@ export function resolveOpenOptions(
     max = maxSourceBytes;
   }
   const engine: Record<string, unknown> = { maxSourceBytes: max };
+  // Ranges are checked by the engine, which names the field.
+  if (chunkTokens !== undefined) engine.chunkTokens = chunkTokens;
+  if (chunkOverlap !== undefined) engine.chunkOverlap = chunkOverlap;
+  if (schemaVersion !== undefined) engine.schemaVersion = schemaVersion;
   if (embedder !== undefined) {
     checkEmbedder(embedder);
     engine.embedder = { id: embedder.id, dimensions: embedder.dimensions };

@@ -191,6 +191,15 @@ export interface OpenStoreOptions {
   maxSourceBytes?: number;
   /** An embedder to use instead of the built-in one (see Embedder). */
   embedder?: Embedder;
+  /** Chunk token budget, 32-8192 (default 300); applies to sources processed from now on. */
+  chunkTokens?: number;
+  /** Tokens repeated between consecutive chunks of a long section, at most chunkTokens / 2 (default 30). */
+  chunkOverlap?: number;
+  /**
+   * Advanced (migration tests and tools): create a NEW store at this older schema version. An
+   * existing store is always brought up to the latest version this build knows.
+   */
+  schemaVersion?: number;
   /** Advanced: the worker script to run, when a bundler cannot resolve the default. */
   workerUrl?: string | URL;
 }

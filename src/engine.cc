@@ -79,6 +79,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<store::FileBackend>
   api::RegisterSourceMethods(engine->methods_);
   api::RegisterIngestMethods(engine->methods_);
   api::RegisterSearchMethods(engine->methods_);
+  api::RegisterChatMethods(engine->methods_);    // chat
+  api::RegisterMemoryMethods(engine->methods_);  // chat
+  api::RegisterMapMethods(engine->methods_);     // map
   return engine;
 }
 

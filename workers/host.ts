@@ -5,6 +5,9 @@
 // transaction ever spans an `await`: every write the engine acknowledges is committed.
 import type { KspaceModule, WasmEngine } from '../wasm/kspace.js';
 import { addSourcesJob, ingestJob, reembedJob, resumeJob, retryJob, withQueryVector } from './jobs.js';
+import { mapLayoutJob } from './map-jobs.js';
+import { chatSendJob } from './chat-jobs.js'; // chat
+import { lockJob, setProviderJob, unlockJob } from './providers.js'; // chat
 import type { FromWorker, JsFileBackend, StoreLocation, ToWorker, WireError, WorkerOpenOptions } from './protocol.js';
 
 /** How the host talks to its client. */
@@ -101,6 +104,11 @@ export class Host {
     this.registerJob('reembed', reembedJob);
     this.registerJob('search', withQueryVector('search', () => this.hasEmbedder));
     this.registerJob('similar', withQueryVector('similar', () => this.hasEmbedder));
+    this.registerJob('mapLayout', mapLayoutJob);
+    this.registerJob('chatSend', chatSendJob); // chat
+    this.registerJob('providerSet', setProviderJob); // chat
+    this.registerJob('providerUnlock', unlockJob); // chat
+    this.registerJob('providerLock', lockJob); // chat
     port.onMessage((msg) => {
       this.dispatch(msg).catch((e: unknown) => {
         // Last resort: never leave the client waiting on a message we could not handle.

@@ -16,6 +16,7 @@
 #include "api/args.h"
 #include "api/term_cache.h"
 #include "api/vector_spaces.h"
+#include "chat/memory_index.h"  // chat: memories
 #include "embed/builtin_embedder.h"
 #include "store/store.h"
 
@@ -57,6 +58,8 @@ struct EngineState {
   std::map<int64_t, std::shared_ptr<IngestBatch>> pending;
   std::map<int64_t, ReembedBatch> pending_reembed;
   int64_t next_batch = 1;
+  // chat: the memories' vectors (loaded on first use; see chat/memory_index.h).
+  chat::MemoryIndex memories;
 };
 
 struct Context {
@@ -75,5 +78,8 @@ void RegisterSpaceMethods(MethodTable& table);
 void RegisterSearchMethods(MethodTable& table);
 void RegisterSourceMethods(MethodTable& table);
 void RegisterStoreMethods(MethodTable& table);
+void RegisterChatMethods(MethodTable& table);      // chat: api/chat.cc, api/chat_config.cc
+void RegisterMapMethods(MethodTable& table);       // map: api/map.cc
+void RegisterMemoryMethods(MethodTable& table);    // chat: api/memories.cc
 
 }  // namespace kspace::api

@@ -1,5 +1,6 @@
 // Ingest: ingestStage, ingestProcess, ingestPending, ingestDiscard (see ingest.h).
 #include "api/ingest.h"
+#include "graph/hooks.h"  // map
 
 #include <algorithm>
 #include <set>
@@ -269,6 +270,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kRemove).status());
     }
     KS_RETURN_IF_ERROR(store::ReplaceSourceLinks(ctx.db(), row.id, p.links));
+    KS_RETURN_IF_ERROR(graph::OnSourceProcessed(ctx.db(), row, p.chunks, ctx.profile_id(), now));  // map
     row.status = "processed";
     row.error_message = std::nullopt;
     row.num_chunks = static_cast<int64_t>(p.chunks.size());

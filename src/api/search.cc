@@ -14,6 +14,7 @@
 #include "api/common.h"
 #include "api/convert.h"
 #include "api/ingest.h"
+#include "api/search.h"
 #include "index/filter.h"
 #include "search/fts_query.h"
 #include "search/fusion.h"
@@ -420,6 +421,12 @@ Result<json> ListChunks(Context& ctx, Args& a) {
 }
 
 }  // namespace
+
+// For chat retrieval (search.h).
+Result<json> SearchChunks(Context& ctx, const json& args) {
+  KS_ASSIGN_OR_RETURN(Args a, Args::Of(args));
+  return Search(ctx, a);
+}
 
 void RegisterSearchMethods(MethodTable& t) {
   t["search"] = Search;

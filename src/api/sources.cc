@@ -4,6 +4,7 @@
 #include "api/convert.h"
 #include "api/ingest.h"
 #include "api/source_input.h"
+#include "graph/hooks.h"  // map
 #include "store/chunks.h"
 #include "store/terms.h"
 #include "store/blobs.h"
@@ -159,6 +160,7 @@ Result<json> SetSourceDeleted(Context& ctx, Args& a, bool deleted) {
   }
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
   KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
+  KS_RETURN_IF_ERROR(graph::OnSourceDeleted(ctx.db(), id, row.deleted_at));  // map
   KS_RETURN_IF_ERROR(store::AdjustSpaceUsage(ctx.db(), row.space_id, deleted ? -1 : 1,
                                              deleted ? -row.total_size_bytes : row.total_size_bytes, now,
                                              ctx.profile_id()));
@@ -192,6 +194,7 @@ Result<json> PurgeSource(Context& ctx, Args& a) {
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
     // Its chunks left search when it was deleted; now they go for good (embeddings cascade).
+    KS_RETURN_IF_ERROR(graph::OnSourcePurge(ctx.db(), id, NowTimestamp()));  // map
     KS_RETURN_IF_ERROR(store::DeleteChunksOfSource(ctx.db(), id).status());
     KS_RETURN_IF_ERROR(store::ReplaceSourceLinks(ctx.db(), id, {}));
     KS_ASSIGN_OR_RETURN(std::vector<std::string> hashes, store::DeleteSourceRows(ctx.db(), row.space_id, id));

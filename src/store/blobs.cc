@@ -21,10 +21,14 @@ Result<std::vector<uint8_t>> GetBlob(Database& db, const std::string& hash) {
 }
 
 Result<int64_t> DeleteBlobsIfUnreferenced(Database& db, const std::vector<std::string>& hashes) {
-  // Every column that can hold a blob hash. Later schema versions add theirs here.
+  // Every column that can hold a blob hash (each has an index). Later schema versions add theirs
+  // here: v4 chat message contents and generation steps share the registry with sources, so
+  // a source whose bytes equal a message's text shares its blob.
   KS_ASSIGN_OR_RETURN(CachedStatement refs, db.Prepare(
       "SELECT EXISTS(SELECT 1 FROM content_sources WHERE original_blob_hash = ?1) "
-      "    OR EXISTS(SELECT 1 FROM content_sources WHERE processed_blob_hash = ?1)"));
+      "    OR EXISTS(SELECT 1 FROM content_sources WHERE processed_blob_hash = ?1) "
+      "    OR EXISTS(SELECT 1 FROM chat_messages WHERE content_blob_hash = ?1) "
+      "    OR EXISTS(SELECT 1 FROM agent_generations WHERE content_blob_hash = ?1)"));
   KS_ASSIGN_OR_RETURN(CachedStatement del, db.Prepare("DELETE FROM blobs WHERE hash = ? RETURNING size_bytes"));
   int64_t freed = 0;
   for (const std::string& h : hashes) {

@@ -4,8 +4,8 @@
 //
 //   node tests/bench/layout.mjs [--quick] [--module path/to/kspace.js]
 //
-// Module: --module, else $KSPACE_WASM, else dist/wasm/kspace.js, else build/wasm-layout/kspace.js,
-// else build/wasm/kspace.js (the .wasm is read from beside it). Prints a table and writes
+// Module: --module, else $KSPACE_WASM, else build/wasm/kspace-lab.js (the lab module built by npm run build),
+// the .wasm is read from beside it. Prints a table and writes
 // tests/bench/results/layout.json. --quick runs smaller inputs (under a minute).
 //
 // Data: (1) synthetic clustered unit vectors, 10,000 x 384 (2,000 with --quick), 20 clusters of
@@ -31,7 +31,7 @@ const quick = args.includes('--quick');
 const modArg = args.indexOf('--module') >= 0 ? args[args.indexOf('--module') + 1] : null;
 
 function findModule() {
-  const candidates = [modArg, process.env.KSPACE_WASM, 'dist/wasm/kspace.js', 'build/wasm-layout/kspace.js', 'build/wasm/kspace.js']
+  const candidates = [modArg, process.env.KSPACE_WASM, 'build/wasm/kspace-lab.js']
     .filter(Boolean)
     .map((p) => path.resolve(root, p));
   for (const p of candidates) {

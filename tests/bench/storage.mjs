@@ -48,23 +48,41 @@ function row(engine, where, label, count, bytes, ms) {
   return r;
 }
 
+// What one source is: `bytes` (binary content, stored and hashed but not parsed: the storage path
+// that PGlite's row inserts are compared with) or `text` (stored, then chunked, embedded and
+// indexed in the same call: see tests/bench/ingest.mjs for the processing pipeline itself).
+function sourceInput(kind, title, size, seed) {
+  if (kind === 'text') return { title, text: payload(size, seed), mediaType: 'text', origin: 'paste' };
+  return { title, bytes: binaryPayload(size, seed), mediaType: 'image', origin: 'upload', mimeType: 'application/octet-stream' };
+}
+
+function binaryPayload(size, seed) {
+  const b = new Uint8Array(size);
+  let x = (seed * 2654435761 + 1) >>> 0;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
 async function kspaceNode() {
-  for (const { size, single, batched } of configs) {
-    const store = await openStore({ path: path.join(tmp, `k-${size}.kspace`) });
-    const space = await store.createSpace({ title: 'bench', storageQuotaBytes: 2 ** 40 });
-    let t = performance.now();
-    for (let i = 0; i < single; i++) {
-      await store.addSource(space.id, { title: `s${i}`, text: payload(size, i), mediaType: 'text', origin: 'paste' });
+  for (const kind of ['bytes', 'text']) {
+    for (const { size, single, batched } of configs) {
+      const store = await openStore({ path: path.join(tmp, `k-${kind}-${size}.kspace`) });
+      const space = await store.createSpace({ title: 'bench', storageQuotaBytes: 2 ** 40 });
+      let t = performance.now();
+      for (let i = 0; i < single; i++) await store.addSource(space.id, sourceInput(kind, `s${i}`, size, i));
+      row('kspace', `node file, ${kind}`, `${size / 1024} KB, 1 per tx`, single, single * size, performance.now() - t);
+      t = performance.now();
+      for (let i = 0; i < batched; i += BATCH) {
+        const batch = [];
+        for (let j = i; j < Math.min(batched, i + BATCH); j++) batch.push(sourceInput(kind, `b${j}`, size, 1e6 + j));
+        await store.addSources(space.id, batch);
+      }
+      row('kspace', `node file, ${kind}`, `${size / 1024} KB, ${BATCH} per tx`, batched, batched * size, performance.now() - t);
+      await store.close();
     }
-    row('kspace', 'node file', `${size / 1024} KB, 1 per tx`, single, single * size, performance.now() - t);
-    t = performance.now();
-    for (let i = 0; i < batched; i += BATCH) {
-      const batch = [];
-      for (let j = i; j < Math.min(batched, i + BATCH); j++) batch.push({ title: `b${j}`, text: payload(size, 1e6 + j), mediaType: 'text', origin: 'paste' });
-      await store.addSources(space.id, batch);
-    }
-    row('kspace', 'node file', `${size / 1024} KB, ${BATCH} per tx`, batched, batched * size, performance.now() - t);
-    await store.close();
   }
 }
 
@@ -73,22 +91,21 @@ async function pgliteNode() {
   for (const { size, single, batched } of configs) {
     const db = await PGlite.create(path.join(tmp, `pg-${size}`));
     await db.exec('CREATE TABLE sources (id serial PRIMARY KEY, title text NOT NULL, body bytea NOT NULL, sha text NOT NULL)');
-    const enc = new TextEncoder();
     let t = performance.now();
     for (let i = 0; i < single; i++) {
-      const body = enc.encode(payload(size, i));
+      const body = binaryPayload(size, i);
       await db.query('INSERT INTO sources (title, body, sha) VALUES ($1, $2, $3)', [`s${i}`, body, 'x']);
     }
-    row('pglite', 'node file', `${size / 1024} KB, 1 per tx`, single, single * size, performance.now() - t);
+    row('pglite', 'node file, bytes', `${size / 1024} KB, 1 per tx`, single, single * size, performance.now() - t);
     t = performance.now();
     for (let i = 0; i < batched; i += BATCH) {
       await db.transaction(async (tx) => {
         for (let j = i; j < Math.min(batched, i + BATCH); j++) {
-          await tx.query('INSERT INTO sources (title, body, sha) VALUES ($1, $2, $3)', [`b${j}`, enc.encode(payload(size, 1e6 + j)), 'x']);
+          await tx.query('INSERT INTO sources (title, body, sha) VALUES ($1, $2, $3)', [`b${j}`, binaryPayload(size, 1e6 + j), 'x']);
         }
       });
     }
-    row('pglite', 'node file', `${size / 1024} KB, ${BATCH} per tx`, batched, batched * size, performance.now() - t);
+    row('pglite', 'node file, bytes', `${size / 1024} KB, ${BATCH} per tx`, batched, batched * size, performance.now() - t);
     await db.close();
   }
 }
@@ -136,27 +153,28 @@ async function opfs() {
     await page.goto(`${url}?bench=1`);
     const cfg = configs.map((c) => ({ ...c, single: Math.ceil(c.single / 2), batched: Math.ceil(c.batched / 2) }));
     const rows = await page.evaluate(async ([cfg, BATCH, payloadSrc]) => {
-      const payload = new Function(`return (${payloadSrc})`)();
+      const binaryPayload = new Function(`return (${payloadSrc})`)();
+      const input = (title, size, seed) => ({ title, bytes: binaryPayload(size, seed), mediaType: 'image', origin: 'upload', mimeType: 'application/octet-stream' });
       const { openStore } = await import('./dist/js/index.js');
       const out = [];
       for (const { size, single, batched } of cfg) {
         const store = await openStore({ name: `bench-${size}-${Date.now()}` });
         const space = await store.createSpace({ title: 'bench', storageQuotaBytes: 2 ** 40 });
         let t = performance.now();
-        for (let i = 0; i < single; i++) await store.addSource(space.id, { title: `s${i}`, text: payload(size, i), mediaType: 'text', origin: 'paste' });
+        for (let i = 0; i < single; i++) await store.addSource(space.id, input(`s${i}`, size, i));
         out.push([`${size / 1024} KB, 1 per tx`, single, single * size, performance.now() - t]);
         t = performance.now();
         for (let i = 0; i < batched; i += BATCH) {
           const batch = [];
-          for (let j = i; j < Math.min(batched, i + BATCH); j++) batch.push({ title: `b${j}`, text: payload(size, 1e6 + j), mediaType: 'text', origin: 'paste' });
+          for (let j = i; j < Math.min(batched, i + BATCH); j++) batch.push(input(`b${j}`, size, 1e6 + j));
           await store.addSources(space.id, batch);
         }
         out.push([`${size / 1024} KB, ${BATCH} per tx`, batched, batched * size, performance.now() - t]);
         await store.close();
       }
       return out;
-    }, [cfg, BATCH, payload.toString()]);
-    for (const [label, count, bytes, ms] of rows) row('kspace', 'chromium OPFS', label, count, bytes, ms);
+    }, [cfg, BATCH, binaryPayload.toString()]);
+    for (const [label, count, bytes, ms] of rows) row('kspace', 'chromium OPFS, bytes', label, count, bytes, ms);
   } finally {
     await ctx.close();
     server.close();
@@ -178,7 +196,7 @@ await opfs();
 sizes();
 
 // Ratios against the peer for the same case.
-for (const r of results.rows.filter((x) => x.engine === 'kspace' && x.where === 'node file')) {
+for (const r of results.rows.filter((x) => x.engine === 'kspace' && x.where === 'node file, bytes')) {
   const peer = results.rows.find((x) => x.engine === 'pglite' && x.case === r.case);
   if (peer) r.vsPglite = r.mbPerSec / peer.mbPerSec;
 }
@@ -186,17 +204,19 @@ for (const r of results.rows.filter((x) => x.engine === 'kspace' && x.where === 
 const pad = (s, n) => String(s).padEnd(n);
 const num = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '');
 console.log('\nadd-source throughput');
-console.log(`${pad('engine', 8)} ${pad('where', 14)} ${pad('case', 20)} ${pad('sources', 8)} ${pad('src/s', 9)} ${pad('MB/s', 8)} vs PGlite`);
+console.log(`${pad('engine', 8)} ${pad('where', 20)} ${pad('case', 20)} ${pad('sources', 8)} ${pad('src/s', 9)} ${pad('MB/s', 8)} vs PGlite`);
 for (const r of results.rows) {
-  console.log(`${pad(r.engine, 8)} ${pad(r.where, 14)} ${pad(r.case, 20)} ${pad(r.sources, 8)} ${pad(num(r.sourcesPerSec, 0), 9)} ${pad(num(r.mbPerSec, 2), 8)} ${r.vsPglite ? `${num(r.vsPglite, 2)}x` : ''}`);
+  console.log(`${pad(r.engine, 8)} ${pad(r.where, 20)} ${pad(r.case, 20)} ${pad(r.sources, 8)} ${pad(num(r.sourcesPerSec, 0), 9)} ${pad(num(r.mbPerSec, 2), 8)} ${r.vsPglite ? `${num(r.vsPglite, 2)}x` : ''}`);
 }
 if (typeof results.opfs === 'string') console.log(`OPFS: ${results.opfs}`);
 const o = results.open;
 console.log(`\nopen a store with ${o.sources} sources: engine ${num(o.engineOpenMs, 1)} ms (target < 50), whole openStore incl. worker + wasm ${num(o.openStoreMs, 1)} ms, first query ${num(o.firstQueryMs, 1)} ms`);
 const m = results.module;
 console.log(`module: wasm ${(m.wasm.raw / 1024).toFixed(0)} KB raw / ${(m.wasm.gzip / 1024).toFixed(0)} KB gzip (target <= 1024 KB gzip); glue ${(m.glue.raw / 1024).toFixed(0)} KB / ${(m.glue.gzip / 1024).toFixed(0)} KB gzip`);
-const best = Math.max(...results.rows.filter((r) => r.where === 'node file' && r.engine === 'kspace').map((r) => r.mbPerSec));
-console.log(`best committed throughput in Node: ${num(best, 1)} MB/s (target >= 20)`);
+const best = Math.max(...results.rows.filter((r) => r.where === 'node file, bytes' && r.engine === 'kspace').map((r) => r.mbPerSec));
+const bestText = Math.max(...results.rows.filter((r) => r.where === 'node file, text' && r.engine === 'kspace').map((r) => r.mbPerSec));
+results.bestCommittedMbPerSec = best;
+console.log(`best committed throughput in Node: ${num(best, 1)} MB/s stored (target >= 20); ${num(bestText, 1)} MB/s when text is also chunked, embedded and indexed`);
 
 fs.mkdirSync(path.join(ROOT, 'tests', 'bench', 'results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'tests', 'bench', 'results', 'storage.json'), JSON.stringify(results, null, 2));

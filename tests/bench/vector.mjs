@@ -6,7 +6,7 @@
 //                               [--peers kspace,kspace-int8,hnswlib-node,hnswlib-wasm,pglite,orama]
 //                               [--queries N] [--no-cache]
 //
-// Module: --module, else $KSPACE_WASM, else dist/wasm/kspace.js, else build/wasm-index/kspace.js,
+// Module: --module, else $KSPACE_WASM, else build/wasm/kspace-lab.js (the lab module built by npm run build),
 // else build/wasm/kspace.js (the .wasm next to it is read with fs and passed as wasmBinary).
 //
 // Datasets:
@@ -271,9 +271,7 @@ function findModule() {
   const candidates = [
     opt('module', null),
     process.env.KSPACE_WASM,
-    path.join(ROOT, 'dist', 'wasm', 'kspace.js'),
-    path.join(ROOT, 'build', 'wasm-index', 'kspace.js'),
-    path.join(ROOT, 'build', 'wasm', 'kspace.js'),
+    path.join(ROOT, 'build', 'wasm', 'kspace-lab.js'),
   ].filter(Boolean);
   for (const c of candidates) {
     if (fs.existsSync(c)) return path.resolve(c);

@@ -38,9 +38,26 @@ for (const f of fixtures) {
       assert.equal(sources[1].metadata.author, 'fixture');
       const text = (await store.getSourceContent(sources[0].id, { processed: true })).text;
       assert.match(text, /A note about \[\[Other note\]\]/);
-      // The migrated store is fully writable.
+      const version = Number(f.match(/v(\d+)/)[1]);
+      // Every fixture's sources are searchable (v1 sources are processed in the background after
+      // the migration: wait for that); v3 and later also carry a map.
+      for (let i = 0; i < 200 && (await store.spaceStats(space.id)).processingSources > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      {
+        const hits = await store.search(space.id, 'borrow checking lifetimes', { k: 5 });
+        assert.equal(hits[0]?.sourceTitle, 'Other note');
+      }
+      if (version >= 3) {
+        const locked = (await store.map.nodes(space.id, { kind: 'source' })).filter((n) => n.isPositionLocked);
+        assert.equal(locked.length, 1);
+        assert.deepEqual([locked[0].position2d.x, locked[0].position2d.y], [10, 20]);
+        assert.equal((await store.map.edges(space.id)).filter((e) => e.label === 'supports').length, 1);
+      }
+      // The migrated store is fully writable, including what later versions added.
       await store.addSource(space.id, { title: 'after migration', text: 'new', mediaType: 'text', origin: 'paste' });
       assert.equal((await store.getSpace(space.id)).documentCount, 3);
+      const chat = await store.chat.createSession(space.id, { title: 'after migration' });
+      assert.equal((await store.chat.sessions({ spaceId: space.id })).some((c) => c.id === chat.id), true);
+      await store.map.layout(space.id, { projection: 'pca', clusters: 'none' });
     } finally {
       await store.close();
     }

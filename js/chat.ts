@@ -1,0 +1,205 @@
+// store.chat, store.agents and store.providers: conversations over a message DAG with branches,
+// answers with citations (streamed), agent definitions, and chat providers with sealed API keys.
+import type { Channel } from './client.js';
+import { KspaceError, invalid } from './errors.js';
+import type { Id } from './types.js';
+import type {
+  AgentInput,
+  AiAgent,
+  AppendInput,
+  ChatBranch,
+  ChatEvent,
+  ChatMessage,
+  ChatSession,
+  CreateSessionInput,
+  ForkOptions,
+  GetOrCreateSessionOptions,
+  ProviderInfo,
+  ProviderInput,
+  SendInput,
+  SendOptions,
+  UnlockInput,
+} from './chat-types.js';
+
+function obj<T>(v: T | undefined, field: string): Partial<T> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalid(`${field} must be an object`, field);
+  return v;
+}
+
+export class ChatApi {
+  constructor(private readonly channel: Channel) {}
+
+  /** A new session in a space, with an empty `main` branch (its id is `mainBranchId`). */
+  createSession(spaceId: Id, input?: CreateSessionInput): Promise<ChatSession> {
+    return this.channel.call('chatCreateSession', { ...obj(input, 'input'), spaceId });
+  }
+
+  /** Today's session of this kind in the space (seed 001 daily reuse), created if needed. */
+  getOrCreateSession(spaceId: Id, options?: GetOrCreateSessionOptions): Promise<ChatSession> {
+    return this.channel.call('chatGetOrCreateSession', { ...obj(options, 'options'), spaceId });
+  }
+
+  /** Live sessions, most recently active first (of one space when given). */
+  sessions(options?: { spaceId?: Id; limit?: number }): Promise<ChatSession[]> {
+    return this.channel.call('chatSessions', { ...obj(options, 'options') });
+  }
+
+  session(sessionId: Id): Promise<ChatSession> {
+    return this.channel.call('chatGetSession', { sessionId });
+  }
+
+  /** Ends a session: status 'ended', extractive summary and keywords. */
+  endSession(sessionId: Id): Promise<ChatSession> {
+    return this.channel.call('chatEndSession', { sessionId });
+  }
+
+  deleteSession(sessionId: Id): Promise<{ sessionId: Id; deleted: true }> {
+    return this.channel.call('chatDeleteSession', { sessionId });
+  }
+
+  /**
+   * Asks a question: yields `retrieval` (the numbered passages), then `token`s as the provider
+   * streams, then `done` with the stored answer (question, answer, citations and steps are written
+   * in one transaction at the end). A failed or cancelled generation yields `failed` (the visible
+   * failed answer) and then throws the typed error. Breaking out of the loop cancels.
+   */
+  async *send(sessionId: Id, input: SendInput, options?: SendOptions): AsyncGenerator<ChatEvent, void, undefined> {
+    const { signal } = obj(options, 'options');
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal', 'signal');
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) ac.abort();
+    const queue: ChatEvent[] = [];
+    let wake: (() => void) | null = null;
+    let settled = false;
+    let result: { message: ChatMessage; query: ChatMessage; branch: ChatBranch } | undefined;
+    let error: unknown;
+    const job = this.channel
+      .job<{ message: ChatMessage; query: ChatMessage; branch: ChatBranch }, ChatEvent>('chatSend', { ...obj(input, 'input'), sessionId }, {
+        onProgress: (ev) => {
+          queue.push(ev);
+          wake?.();
+        },
+        signal: ac.signal,
+      })
+      .then(
+        (r) => {
+          result = r;
+        },
+        (e: unknown) => {
+          error = e;
+        },
+      )
+      .finally(() => {
+        settled = true;
+        wake?.();
+      });
+    try {
+      for (;;) {
+        if (queue.length > 0) {
+          yield queue.shift()!;
+          continue;
+        }
+        if (settled) break;
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+      }
+      if (error !== undefined) throw error;
+      if (!result) throw new KspaceError('INTERNAL', 'chatSend finished without an answer');
+      yield { type: 'done', message: result.message, query: result.query, branch: result.branch };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!settled) {
+        ac.abort();
+        await job;
+      }
+    }
+  }
+
+  /** Adds a message without generating an answer (imports; a user turn to answer later). */
+  append(sessionId: Id, input: AppendInput): Promise<ChatMessage> {
+    return this.channel.call('chatAppend', { ...obj(input, 'input'), sessionId });
+  }
+
+  /** A new branch whose tip and fork point are the message. */
+  fork(messageId: Id, options?: ForkOptions): Promise<ChatBranch> {
+    return this.channel.call('chatFork', { ...obj(options, 'options'), messageId });
+  }
+
+  /** A session's branches in creation order (the first is main). */
+  branches(sessionId: Id, options?: { includeArchived?: boolean }): Promise<ChatBranch[]> {
+    return this.channel.call('chatBranches', { ...obj(options, 'options'), sessionId });
+  }
+
+  /** The branch's messages, root to tip (the newest `limit` when given). */
+  async history(branchId: Id, options?: { limit?: number }): Promise<ChatMessage[]> {
+    // The engine sends the history as one JSON text (asText): parsing it here once is much cheaper
+    // than the worker parsing it and structured-cloning hundreds of message objects.
+    const text = await this.channel.call<string>('chatHistory', { ...obj(options, 'options'), branchId, asText: true });
+    return JSON.parse(text) as ChatMessage[];
+  }
+
+  message(messageId: Id, options?: { includeSteps?: boolean }): Promise<ChatMessage> {
+    return this.channel.call('chatMessage', { ...obj(options, 'options'), messageId });
+  }
+
+  setFeedback(messageId: Id, feedback: 'good' | 'bad' | null): Promise<ChatMessage> {
+    return this.channel.call('chatSetFeedback', { messageId, feedback });
+  }
+
+  renameBranch(branchId: Id, title: string): Promise<ChatBranch> {
+    return this.channel.call('chatRenameBranch', { branchId, title });
+  }
+
+  /** Archived branches keep their history but take no new messages. */
+  archiveBranch(branchId: Id): Promise<ChatBranch> {
+    return this.channel.call('chatArchiveBranch', { branchId });
+  }
+}
+
+export class AgentsApi {
+  constructor(private readonly channel: Channel) {}
+  create(input: AgentInput & { name: string }): Promise<AiAgent> {
+    return this.channel.call('agentCreate', { ...obj(input, 'input') });
+  }
+  list(): Promise<AiAgent[]> {
+    return this.channel.call('agentList', {});
+  }
+  get(agentId: Id): Promise<AiAgent> {
+    return this.channel.call('agentGet', { agentId });
+  }
+  update(agentId: Id, input: AgentInput): Promise<AiAgent> {
+    return this.channel.call('agentUpdate', { ...obj(input, 'input'), agentId });
+  }
+  delete(agentId: Id): Promise<{ agentId: Id; deleted: true }> {
+    return this.channel.call('agentDelete', { agentId });
+  }
+}
+
+export class ProvidersApi {
+  constructor(private readonly channel: Channel) {}
+  /**
+   * Opens the store's keyring in the worker: `{ passphrase }` (PBKDF2-SHA256 -> AES-GCM) or
+   * `{ key }` (a non-extractable AES-GCM CryptoKey). The first unlock creates the keyring; later
+   * ones must match (INVALID_ARGUMENT naming passphrase/key otherwise). Needed to store or use keys.
+   */
+  unlock(input: UnlockInput): Promise<{ unlocked: true; created: boolean }> {
+    return this.channel.job('providerUnlock', { ...obj(input, 'input') } as Record<string, unknown>, undefined);
+  }
+  /** Forgets the unlocked key (providers with keys fail until the next unlock). */
+  lock(): Promise<{ unlocked: false }> {
+    return this.channel.job('providerLock', {}, undefined);
+  }
+  /** Adds or replaces a provider; its apiKey is sealed in the worker before it is stored. */
+  set(input: ProviderInput): Promise<ProviderInfo> {
+    return this.channel.job('providerSet', { ...obj(input, 'input') } as Record<string, unknown>, undefined);
+  }
+  list(): Promise<ProviderInfo[]> {
+    return this.channel.call('providerList', {});
+  }
+  delete(name: string): Promise<{ name: string; deleted: true }> {
+    return this.channel.call('providerDelete', { name });
+  }
+}

@@ -1,0 +1,24 @@
+// What other subsystems call so the map follows their changes (each inside the caller's
+// transaction): ingest committing a processed source, a source deleted / restored / purged.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "store/chunks.h"
+#include "store/db.h"
+#include "store/sources.h"
+
+namespace kspace::graph {
+
+// A source was (re)processed: its source node and one chunk node per chunk (old chunk nodes went
+// with their chunks), then the space's missing wikilink edges.
+Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, std::span<const store::ChunkRow> chunks,
+                         const std::string& user_id, const std::string& now);
+// A source was soft-deleted (deleted_at set) or restored (nullopt): its nodes and their edges follow.
+Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at);
+// A source is about to be purged: nodes that must survive it are detached (the rest cascade).
+Status OnSourcePurge(store::Database& db, const std::string& source_id, const std::string& now);
+
+}  // namespace kspace::graph
