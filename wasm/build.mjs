@@ -90,8 +90,9 @@ if (args.has('--native-tests')) {
   cmakeBuild(path.join(BUILD, 'native-asan'), ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DKSPACE_SANITIZE=ON']);
   if (fs.existsSync('/usr/bin/clang++') && fs.readdirSync(path.join(ROOT, 'tests', 'native', 'fuzz')).some((f) => f.endsWith('_fuzz.cc'))) {
     log('fuzz targets (clang + libFuzzer)');
+    const fuzzTargets = fs.readdirSync(path.join(ROOT, 'tests', 'native', 'fuzz')).filter((f) => f.endsWith('_fuzz.cc')).map((f) => f.replace(/\.cc$/, ''));
     cmakeBuild(path.join(BUILD, 'fuzz'), ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DKSPACE_FUZZ=ON',
-      '-DCMAKE_C_COMPILER=clang', '-DCMAKE_CXX_COMPILER=clang++']);
+      '-DCMAKE_C_COMPILER=clang', '-DCMAKE_CXX_COMPILER=clang++'], { targets: fuzzTargets });
   }
 }
 

@@ -61,6 +61,10 @@ Statement& Statement::Bind(int i, std::string_view v) {
   sqlite3_bind_text64(stmt_, i, v.data() ? v.data() : "", v.size(), SQLITE_STATIC, SQLITE_UTF8);
   return *this;
 }
+Statement& Statement::Bind(int i, std::string&& v) {
+  sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
 Statement& Statement::Bind(int i, Blob v) {
   static const char kEmpty = 0;
   sqlite3_bind_blob64(stmt_, i, v.data ? v.data : &kEmpty, v.size, SQLITE_STATIC);

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -35,7 +36,8 @@ struct Blob {
 struct Null {};
 
 // A prepared statement. Bind parameters are 1-based, columns 0-based. Text and blob values are
-// bound without copying (SQLITE_STATIC): the caller keeps them alive until the statement is reset.
+// bound without copying (SQLITE_STATIC): the caller keeps them alive until the statement is reset;
+// only a temporary std::string is copied.
 class Statement {
  public:
   Statement() = default;
@@ -52,15 +54,18 @@ class Statement {
   Statement& Bind(int i, double v);
   Statement& Bind(int i, std::string_view v);
   Statement& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  // A temporary string (e.g. `Bind(1, NowTimestamp())`) would be gone before the statement runs:
+  // SQLite takes its own copy of this one.
+  Statement& Bind(int i, std::string&& v);
   Statement& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Statement& Bind(int i, Blob v);
   Statement& Bind(int i, Null);
 
-  // Binds every argument in order, starting at parameter 1.
+  // Binds every argument in order, starting at parameter 1 (temporaries are copied, as above).
   template <typename... Args>
-  Statement& BindAll(const Args&... args) {
+  Statement& BindAll(Args&&... args) {
     int i = 0;
-    (Bind(++i, args), ...);
+    (Bind(++i, std::forward<Args>(args)), ...);
     return *this;
   }
 

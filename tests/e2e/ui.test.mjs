@@ -139,159 +139,9 @@ test('a large ingest shows a progress bar and can be cancelled', { timeout: 9000
   assert.equal(await page.locator('[data-testid=sources] li[data-status=processing]').count(), 0, 'nothing left half-done');
 });
 
-// The canvas itself, against an in-page stand-in for store.map (so it is tested whatever the
-// state of the map API): hi-DPI sizing, clusters drawn by level of detail, wheel zoom, drag to
-// pan, drag a node (moved and locked through the API), select two nodes and connect them,
-// comments, keyboard selection.
-test('the map canvas draws, zooms, pans, drags, selects and connects (stand-in map API)', { timeout: 60000 }, async () => {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.evaluate(async () => {
-    const { MapView } = await import('./dist/web/map-view.js');
-    const calls = [];
-    const nodes = [];
-    const comments = new Map();
-    let edges = [];
-    // 3 top clusters, each with 2 sub-clusters of 50 sources, each source with 2 chunks.
-    for (let c = 0; c < 3; c++) {
-      const top = `c${c}`;
-      nodes.push({ id: top, kind: 'cluster', title: `Cluster ${c}`, body: null, parentId: null, depth: 1, x: 0, y: 0, hasPosition: false, locked: false, size: 100, color: null, sourceId: null });
-      for (let s = 0; s < 2; s++) {
-        const sub = `${top}s${s}`;
-        nodes.push({ id: sub, kind: 'cluster', title: `Sub ${c}.${s}`, body: null, parentId: top, depth: 2, x: 0, y: 0, hasPosition: false, locked: false, size: 50, color: null, sourceId: null });
-        for (let i = 0; i < 50; i++) {
-          const a = (i / 50) * Math.PI * 2;
-          const x = c * 400 + s * 150 + Math.cos(a) * 50;
-          const y = (c % 2) * 300 + Math.sin(a) * 50;
-          const id = `${sub}n${i}`;
-          nodes.push({ id, kind: 'source', title: `Note ${c}.${s}.${i}`, body: 'body', parentId: sub, depth: 3, x, y, hasPosition: true, locked: false, size: 2, color: null, sourceId: id });
-          for (let k = 0; k < 2; k++) nodes.push({ id: `${id}k${k}`, kind: 'chunk', title: `chunk ${k}`, body: null, parentId: id, depth: 4, x: x + k * 3, y: y + 3, hasPosition: true, locked: false, size: 1, color: null, sourceId: id });
-        }
-      }
-    }
-    edges.push({ id: 'e0', from: 'c0s0n0', to: 'c1s0n0', label: 'wikilink', kind: 'wikilink', dashed: true, color: null, strength: 0.5 });
-    const port = {
-      nodes: async () => nodes.map((n) => ({ ...n })),
-      edges: async () => edges.map((e) => ({ ...e })),
-      moveNode: async (id, x, y) => {
-        calls.push(['moveNode', id, x, y]);
-        const n = nodes.find((m) => m.id === id);
-        Object.assign(n, { x, y, locked: true });
-      },
-      lockNode: async (id, locked) => { calls.push(['lockNode', id, locked]); },
-      addEdge: async (spaceId, from, to, label) => {
-        calls.push(['addEdge', from, to, label]);
-        edges = [...edges, { id: `e${edges.length}`, from, to, label, kind: 'user', dashed: false, color: null, strength: 1 }];
-      },
-      deleteEdge: async (id) => { edges = edges.filter((e) => e.id !== id); },
-      comments: async (id) => comments.get(id) ?? [],
-      addComment: async (id, text) => {
-        calls.push(['addComment', id, text]);
-        comments.set(id, [...(comments.get(id) ?? []), { id: `m${Math.random()}`, text, createdAt: new Date().toISOString() }]);
-      },
-      deleteComment: async () => {},
-      place: async () => 0,
-      layout: async () => 'laid out',
-      exportCanvas: async () => '{}',
-      importCanvas: async () => 'imported',
-    };
-    const host = document.createElement('div');
-    host.id = 'map-test';
-    host.style.cssText = 'position: fixed; inset: 0; background: #fff; z-index: 10; padding: 10px;';
-    const jobs = document.createElement('div');
-    host.append(jobs);
-    document.body.append(host);
-    const view = new MapView(port, 'space', { jobs, onError: (e) => calls.push(['error', String(e.message ?? e)]), announce: () => {} });
-    host.append(view.element);
-    view.activate();
-    await view.ready();
-    window.__map = { view, calls, nodes };
-  });
-  const canvas = page.locator('#map-test canvas');
-  await page.waitForFunction(() => Number(document.querySelector('#map-test canvas')?.dataset.nodeCount) > 0);
-  // Hi-DPI: the backing store is the CSS size times devicePixelRatio.
-  const size = await canvas.evaluate((c) => ({ w: c.width, cw: c.getBoundingClientRect().width, dpr: devicePixelRatio }));
-  assert.equal(size.w, Math.round(size.cw * size.dpr));
-  // Fitted: the 3 top-level clusters and the 300 sources, no chunks.
-  const fitted = await canvas.evaluate((c) => ({ ...c.dataset }));
-  assert.equal(fitted.totalNodes, String(3 + 6 + 300 + 600));
-  assert.equal(fitted.dotCount, '300', 'sources drawn, chunks not at this zoom');
-  assert.equal(Number(fitted.nodeCount), 303, 'top-level clusters only');
-
-  // Wheel zoom in around the middle: deeper clusters, then chunks, appear.
-  const box = await canvas.boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -200);
-  await page.waitForFunction(() => Number(document.querySelector('#map-test canvas').dataset.scale) > 2);
-  const zoomed = await canvas.evaluate((c) => ({ ...c.dataset }));
-  assert.ok(Number(zoomed.scale) > 2, `zoomed to ${zoomed.scale}`);
-  await page.keyboard.press('0'); // canvas has focus after the click below; make sure by focusing
-  await canvas.focus();
-  await page.keyboard.press('0');
-  await page.waitForFunction(() => Number(document.querySelector('#map-test canvas').dataset.scale) === 1);
-
-  // Drag the background: pans (no API call).
-  await page.mouse.move(box.x + 5, box.y + box.height - 5);
-  await page.mouse.down();
-  await page.mouse.move(box.x + 45, box.y + box.height - 25, { steps: 4 });
-  await page.mouse.up();
-
-  // Drag a node: it moves by the drag and moveNode is called (lock: true in the real adapter).
-  const id = 'c1s1n7';
-  const from = await page.evaluate((n) => window.__map.view.clientPointOf(n), id);
-  assert.ok(from, 'the node is drawn');
-  const before = await page.evaluate((n) => ({ ...window.__map.nodes.find((m) => m.id === n) }), id);
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(from.x + 60, from.y + 40, { steps: 6 });
-  await page.mouse.up();
-  await page.waitForFunction(() => window.__map.calls.some((c) => c[0] === 'moveNode'));
-  const moved = await page.evaluate((n) => ({ node: { ...window.__map.nodes.find((m) => m.id === n) }, calls: window.__map.calls }), id);
-  assert.deepEqual(moved.calls.filter((c) => c[0] !== 'moveNode'), []);
-  assert.ok(moved.node.locked, JSON.stringify(moved));
-  assert.ok(moved.node.x > before.x && moved.node.y > before.y, 'moved right and down');
-  const to = await page.evaluate((n) => window.__map.view.clientPointOf(n), id);
-  assert.ok(Math.abs(to.x - from.x - 60) < 1.5 && Math.abs(to.y - from.y - 40) < 1.5, `drawn where dropped: ${JSON.stringify([from, to])}`);
-  // The panel shows the selected (dragged) node, locked.
-  await page.locator('#map-test [data-testid=map-panel] h3', { hasText: 'Note 1.1.7' }).waitFor();
-  await page.locator('#map-test [data-testid=map-panel]', { hasText: 'locked' }).waitFor();
-
-  // A comment on it.
-  await page.locator('#map-test').getByLabel('Comment', { exact: true }).fill('check this against the 2019 data');
-  await page.locator('#map-test').getByRole('button', { name: 'Add comment' }).click();
-  await page.locator('#map-test [data-testid=comments] li', { hasText: 'check this against the 2019 data' }).waitFor();
-
-  // Shift-click a second node and connect the two.
-  const other = await page.evaluate(() => window.__map.view.clientPointOf('c2s0n3'));
-  await page.keyboard.down('Shift');
-  await page.mouse.click(other.x, other.y);
-  await page.keyboard.up('Shift');
-  await page.locator('#map-test [data-testid=connect]').waitFor();
-  await page.locator('#map-test').getByLabel('Connection label').fill('supports');
-  await page.locator('#map-test').getByRole('button', { name: 'Add edge' }).click();
-  await page.waitForFunction(() => document.querySelector('#map-test canvas').dataset.edgeCount === '2');
-  const calls = await page.evaluate(() => window.__map.calls);
-  assert.deepEqual(calls.find((c) => c[0] === 'addEdge'), ['addEdge', id, 'c2s0n3', 'supports']);
-  assert.deepEqual(calls.find((c) => c[0] === 'addComment'), ['addComment', id, 'check this against the 2019 data']);
-
-  // Keyboard: ] selects a node, Escape clears.
-  await canvas.focus();
-  await page.keyboard.press(']');
-  assert.ok((await canvas.getAttribute('data-selected'))?.length > 0);
-  await page.keyboard.press('Escape');
-  assert.equal(await canvas.getAttribute('data-selected'), '');
-  await page.evaluate(() => {
-    window.__map.view.destroy();
-    document.getElementById('map-test').remove();
-  });
-});
-
 // The map view of the sample space against the real store.map: "Lay out" with its progress bar,
 // nodes drawn, a node dragged on the canvas moves and is locked in the store.
-test('the map view: lay out, draw, drag a node (moved and locked in the store)', { timeout: 180000 }, async (t) => {
-  if (!(await page.evaluate(() => typeof window.kspaceStore.map?.layout === 'function'))) {
-    t.skip('this build has no map API (store.map)');
-    return;
-  }
+test('the map view: lay out, draw, zoom, drag a node (moved and locked in the store)', { timeout: 180000 }, async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole('button', { name: /Sample space/ }).click();
   await page.getByRole('heading', { name: /Sample space/ }).waitFor();
@@ -308,6 +158,17 @@ test('the map view: lay out, draw, drag a node (moved and locked in the store)',
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=map-canvas]').dataset.nodeCount) > 0);
   const count = Number(await canvas.getAttribute('data-node-count'));
   assert.ok(count >= 52, `${count} nodes drawn`);
+  // Hi-DPI: the backing store is the CSS size times devicePixelRatio.
+  const size = await canvas.evaluate((c) => ({ w: c.width, cw: c.getBoundingClientRect().width, dpr: devicePixelRatio }));
+  assert.equal(size.w, Math.round(size.cw * size.dpr));
+  // Wheel zoom in around the middle, then '0' fits the map again.
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -200);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=map-canvas]').dataset.scale) > 2);
+  await canvas.focus();
+  await page.keyboard.press('0');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=map-canvas]').dataset.scale) === 1);
 
   // The drawn node farthest from its neighbours (easy to grab without touching another one).
   const { id, from } = await page.evaluate(() => {
