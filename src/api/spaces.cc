@@ -1,6 +1,7 @@
 // Spaces: createSpace, getSpace, listSpaces, updateSpace, deleteSpace, restoreSpace, purgeSpace.
 #include "api/common.h"
 #include "api/convert.h"
+#include "chat/chat_store.h"
 #include "store/blobs.h"
 #include "store/chunks.h"
 #include "store/terms.h"
@@ -124,19 +125,24 @@ Result<json> PurgeSpace(Context& ctx, Args& a) {
     return FailedPrecondition("space " + id + " is not deleted; delete it before purging", "spaceId");
   }
   int64_t sources = 0, freed = 0;
+  std::vector<int64_t> memory_labels;
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
+    std::vector<std::string> chat_blobs;
+    KS_RETURN_IF_ERROR(chat::PurgeSpaceChats(ctx.db(), id, chat_blobs, memory_labels));
     KS_RETURN_IF_ERROR(store::DeleteSpaceChunks(ctx.db(), id));
     KS_RETURN_IF_ERROR(store::DeleteSpaceLinks(ctx.db(), id));
     KS_RETURN_IF_ERROR(store::DeleteSpaceTermStats(ctx.db(), id));
     KS_ASSIGN_OR_RETURN(std::vector<std::string> hashes, store::DeleteSourceRows(ctx.db(), id, std::nullopt));
     sources = static_cast<int64_t>(hashes.size());
+    hashes.insert(hashes.end(), chat_blobs.begin(), chat_blobs.end());
     KS_ASSIGN_OR_RETURN(freed, store::DeleteBlobsIfUnreferenced(ctx.db(), hashes));
     KS_RETURN_IF_ERROR(store::DeleteSpaceRow(ctx.db(), id));
     KS_RETURN_IF_ERROR(tx.Commit());
   }
   ctx.state.vectors.Drop(id);
   ctx.state.terms.Drop(id);
+  for (int64_t label : memory_labels) ctx.state.memories.Remove(label);
   KS_RETURN_IF_ERROR(ctx.state.store->ReclaimSpace());
   return json{{"spaceId", id}, {"freedBytes", freed}, {"purged", true}, {"blobHashesChecked", sources}};
 }

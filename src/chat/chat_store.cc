@@ -613,4 +613,52 @@ Status PutKeyring(Database& db, const Keyring& k) {
   return st->Run();
 }
 
+Status PurgeSpaceChats(Database& db, const std::string& space_id, std::vector<std::string>& blob_hashes,
+                       std::vector<int64_t>& memory_labels) {
+  // Children before parents; each DELETE is one statement, so references among the rows it
+  // removes (message parents, branch parents) are checked only once they are all gone.
+  static const char* const kCollect[] = {
+      "SELECT DISTINCT g.content_blob_hash FROM agent_generations g JOIN chat_messages m ON m.id = g.final_message_id "
+      "JOIN chat_sessions s ON s.id = m.session_id WHERE s.space_id = ?1",
+      "SELECT DISTINCT m.content_blob_hash FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id WHERE s.space_id = ?1",
+  };
+  for (const char* sql : kCollect) {
+    KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(sql));
+    st->Bind(1, space_id);
+    while (true) {
+      KS_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      blob_hashes.push_back(st->Text(0));
+    }
+  }
+  {
+    KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT label FROM memories WHERE space_id = ?1"));
+    st->Bind(1, space_id);
+    while (true) {
+      KS_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      memory_labels.push_back(st->Int(0));
+    }
+  }
+  static const char* const kDelete[] = {
+      "DELETE FROM message_context_links WHERE response_message_id IN (SELECT m.id FROM chat_messages m JOIN chat_sessions s "
+      "ON s.id = m.session_id WHERE s.space_id = ?1) OR query_message_id IN (SELECT m.id FROM chat_messages m JOIN "
+      "chat_sessions s ON s.id = m.session_id WHERE s.space_id = ?1)",
+      "DELETE FROM agent_generations WHERE final_message_id IN (SELECT m.id FROM chat_messages m JOIN chat_sessions s "
+      "ON s.id = m.session_id WHERE s.space_id = ?1)",
+      "DELETE FROM chat_branches WHERE session_id IN (SELECT id FROM chat_sessions WHERE space_id = ?1)",
+      "DELETE FROM chat_messages WHERE session_id IN (SELECT id FROM chat_sessions WHERE space_id = ?1)",
+      "DELETE FROM chat_sessions WHERE space_id = ?1",
+      "DELETE FROM memory_fts WHERE rowid IN (SELECT label FROM memories WHERE space_id = ?1)",
+      "DELETE FROM memory_vectors WHERE label IN (SELECT label FROM memories WHERE space_id = ?1)",
+      "DELETE FROM memories WHERE space_id = ?1",
+  };
+  for (const char* sql : kDelete) {
+    KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(sql));
+    st->Bind(1, space_id);
+    KS_RETURN_IF_ERROR(st->Run());
+  }
+  return Status::Ok();
+}
+
 }  // namespace kspace::chat

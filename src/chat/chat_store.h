@@ -138,6 +138,13 @@ Result<std::vector<LinkRow>> LinksOfMessage(Database& db, const std::string& res
 // Soft-deletes a session and its branches.
 Status DeleteSession(Database& db, const std::string& id, const std::string& now);
 
+// Removes every chat row of a space for good (purgeSpace): sessions, branches, messages, steps,
+// context links, and the space's memories with their vectors and full-text rows. Appends the
+// content blob hashes the removed rows referenced to `blob_hashes` (for DeleteBlobsIfUnreferenced)
+// and the removed memory labels to `memory_labels` (for the in-memory index).
+Status PurgeSpaceChats(Database& db, const std::string& space_id, std::vector<std::string>& blob_hashes,
+                       std::vector<int64_t>& memory_labels);
+
 // Agents.
 Status InsertAgent(Database& db, const AgentRow& a);
 Status UpdateAgent(Database& db, const AgentRow& a);

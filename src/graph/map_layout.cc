@@ -251,6 +251,25 @@ Result<DrArtifact> DeserializeDr(std::span<const uint8_t> b) {
   return a;
 }
 
+// The deserialised artifact of the last projection version used (versions are immutable and their
+// ids are UUID v7, unique across stores, so a version id names one artifact for good). Placement
+// runs after every ingest; deserialising the model each time cost more than the transform itself.
+// The engine runs each store on one thread, and one artifact is all this keeps.
+struct ArtifactCache {
+  std::string version_id;
+  std::shared_ptr<const DrArtifact> art;
+};
+ArtifactCache& LastArtifact() {
+  static ArtifactCache cache;
+  return cache;
+}
+
+// Placement epochs when the model leaves them on auto: umap-learn's transform runs a third of the
+// fit's epochs (about 33 for small data); the layout code's auto of 100 tripled the cost of
+// placing new chunks for no visible gain (new rows start at the weighted mean of their
+// neighbours, and an exact duplicate is pinned onto its original anyway).
+constexpr int kPlaceEpochs = 30;
+
 double DisplayScaleFor(int n) {
   return std::max(kDisplayScale, 6.0 * kChunkRadius * std::sqrt(static_cast<double>(std::max(n, 1))) / 10.0);
 }
@@ -629,6 +648,10 @@ Result<json> RunLayout(api::Context& ctx, const std::string& space_id, const Lay
     std::vector<uint8_t> bytes = SerializeDr(art);
     KS_ASSIGN_OR_RETURN(VersionRow v, AddVersion(db, m, meta.dump(), metrics.dump(), bytes, now));
     dr_version = v;
+    // The next map.place uses this model: keep it deserialised (a rollback leaves an entry for a
+    // version id that no row has, which is never looked up).
+    if (art.algorithm == 0 && art.umap.params.transform_epochs == 0) art.umap.params.transform_epochs = kPlaceEpochs;
+    LastArtifact() = ArtifactCache{v.id, std::make_shared<const DrArtifact>(std::move(art))};
     out["projection"] = {{"algorithm", algorithm}, {"dims", dims}, {"knn", knn_source}, {"metrics", metrics},
                          {"versionId", v.id}, {"ms", MsSince(t0)}};
   }
@@ -705,18 +728,6 @@ Result<json> RunLayout(api::Context& ctx, const std::string& space_id, const Lay
 
 namespace {
 
-// The deserialised artifact of the last projection version used (versions are immutable and their
-// ids are UUID v7, unique across stores, so a version id names one artifact for good). Placement
-// runs after every ingest; deserialising the model each time cost more than the transform itself.
-// The engine runs each store on one thread, and one artifact is all this keeps.
-struct ArtifactCache {
-  std::string version_id;
-  std::shared_ptr<const DrArtifact> art;
-};
-ArtifactCache& LastArtifact() {
-  static ArtifactCache cache;
-  return cache;
-}
 
 Result<std::shared_ptr<const DrArtifact>> LoadArtifact(store::Database& db, const std::string& version_id) {
   ArtifactCache& c = LastArtifact();
@@ -729,6 +740,7 @@ Result<std::shared_ptr<const DrArtifact>> LoadArtifact(store::Database& db, cons
                              art.umap.embedding.cols != art.dims)) {
     return Status(Code::kCorrupt, "the projection model artifact is damaged");
   }
+  if (art.algorithm == 0 && art.umap.params.transform_epochs == 0) art.umap.params.transform_epochs = kPlaceEpochs;
   c.version_id = version_id;
   c.art = std::make_shared<const DrArtifact>(std::move(art));
   return c.art;
@@ -765,8 +777,10 @@ class TrainingRows final : public index::Filter {
 // on rings of growing radius around the wanted position (ring step half a radius, angular step
 // about half a radius), so a node lands at most about half a radius further than the nearest free
 // spot. Both sets are hashed in a uniform grid of one diameter, so a candidate check is O(1). The
-// search is bounded (kMaxRings rings); a node with no free spot within that keeps its wanted
+// search is bounded (kPlaceRings rings); a node with no free spot within that keeps its wanted
 // position (an overlap that the next refit resolves). Returns the number of nodes that moved.
+constexpr int kPlaceRings = 16;  // rings of half a radius: a node moves at most 4 diameters
+
 int PlaceWithoutOverlap(std::vector<float>& pos, const std::vector<float>& fixed_xy, float radius) {
   const size_t m = pos.size() / 2;
   const float cell = 2.0f * radius;
@@ -796,8 +810,9 @@ int PlaceWithoutOverlap(std::vector<float>& pos, const std::vector<float>& fixed
     }
     return true;
   };
+  grid.reserve(fixed_xy.size() / 2 + m);
   for (size_t t = 0; t + 1 < fixed_xy.size(); t += 2) add(fixed_xy[t], fixed_xy[t + 1]);
-  constexpr int kMaxRings = 64;
+  constexpr int kMaxRings = kPlaceRings;
   constexpr double kPi = 3.14159265358979323846;
   int moved = 0;
   for (size_t i = 0; i < m; ++i) {
@@ -835,14 +850,18 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
   KS_ASSIGN_OR_RETURN(store::SpaceRow space, api::RequireSpace(ctx, space_id, api::Access::kWrite));
   const int64_t t0 = MonotonicMicros();
   const std::string now = NowTimestamp();
+  json out_timing = json::object();
   KS_ASSIGN_OR_RETURN(auto version, ActiveVersion(db, space_id, "dimensionality_reduction"));
   if (!version) return FailedPrecondition("the space has no map yet: run map.layout first", "spaceId");
   KS_ASSIGN_OR_RETURN(std::shared_ptr<const DrArtifact> art_ptr, LoadArtifact(db, version->id));
+  out_timing["artifactMs"] = MsSince(t0);
   const DrArtifact& art = *art_ptr;
   const int dims = art.dims;
   json out{{"spaceId", space_id}, {"versionId", version->id}, {"placed", 0}};
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
+  const int64_t t_ensure = MonotonicMicros();
   KS_RETURN_IF_ERROR(EnsureChunkNodes(db, space_id, now));
+  out_timing["ensureMs"] = MsSince(t_ensure);
   KS_ASSIGN_OR_RETURN(auto model, store::FindEmbeddingModel(db, space.embedding_model));
   if (!model) return FailedPrecondition("the space's embedding model is not registered", "spaceId");
   const int d = model->dimensions;
@@ -892,6 +911,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
   if (art.algorithm == 0) {
     const int64_t t_knn = MonotonicMicros();
     KS_ASSIGN_OR_RETURN(api::SpaceVectors * sv, ctx.state.vectors.Get(db, space_id, space.embedding_model, d));
+    out_timing["indexMs"] = MsSince(t_knn);
     TrainingRows train(art.labels);
     if (sv->index->live_size() > 0) {
       train.set_selectivity(std::min(1.0, static_cast<double>(art.labels.size()) / static_cast<double>(sv->index->size())));
@@ -967,7 +987,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
     const int64_t t_ov = MonotonicMicros();
     const float radius = static_cast<float>(kChunkRadius);
     const double reach = 2.0 * kChunkRadius;  // further away a placed node cannot touch a new one...
-    const double pad = reach + 0.5 * kChunkRadius * 64;  // ...but new nodes may move up to 64 rings out
+    const double pad = 2.0 * reach + 0.5 * kChunkRadius * kPlaceRings;  // ...but new nodes may move kPlaceRings out
     float lo[2] = {pos.row(0)[0], pos.row(0)[1]}, hi[2] = {lo[0], lo[1]};
     for (int i = 0; i < m; ++i) {
       for (int c = 0; c < 2; ++c) {
@@ -1011,6 +1031,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
     out["overlapMs"] = MsSince(t_ov);
   }
   out["loadMs"] = load_ms;
+  out["loadDetail"] = out_timing;
   const int64_t t_write = MonotonicMicros();
   // Cluster of the nearest training chunk, when it has one (looked up once per neighbour).
   std::unordered_map<int32_t, std::optional<std::tuple<std::string, int64_t, std::string>>> cluster_of;
@@ -1018,6 +1039,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
       "SELECT p.id, p.depth_level, n.clustering_model_version_id FROM nodes n JOIN nodes p ON p.id = n.parent_node_id "
       "WHERE n.chunk_label = ?1 AND n.clustering_model_version_id IS NOT NULL AND p.kind = 'cluster' AND "
       "p.deleted_at IS NULL"));
+  KS_ASSIGN_OR_RETURN(store::CachedStatement kids, db.Prepare("SELECT 1 FROM nodes WHERE parent_node_id = ?1 LIMIT 1"));
   KS_ASSIGN_OR_RETURN(store::CachedStatement up, db.Prepare(dims == 2
       ? "UPDATE nodes SET pos2_x = ?2, pos2_y = ?3, dr_model_version_id = ?4, parent_node_id = ?5, depth_level = ?6, "
         "clustering_model_version_id = ?7, updated_at = ?8 WHERE id = ?1"
@@ -1041,9 +1063,13 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
         r.clustering = std::get<2>(*it->second);
         const int64_t depth = std::get<1>(*it->second) + 1;
         if (depth != r.depth) {
-          // A chunk node rarely has children (a user's note hung under it): keep their depths right.
+          // A chunk node rarely has children (a user's note hung under it): keep their depths
+          // right, after a cheap check (RefreshSubtreeDepth costs two statements per node).
           r.depth = depth;
-          KS_RETURN_IF_ERROR(RefreshSubtreeDepth(db, r.id, depth));
+          kids->Bind(1, r.id);
+          KS_ASSIGN_OR_RETURN(bool has_kids, kids->Step());
+          kids->Reset();
+          if (has_kids) KS_RETURN_IF_ERROR(RefreshSubtreeDepth(db, r.id, depth));
         }
       }
     }

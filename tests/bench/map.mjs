@@ -5,7 +5,8 @@
 //    the time from the end of ingest to positioned, clustered, labelled nodes: one map.layout run
 //    (concepts + communities, HDBSCAN with its condensed tree, UMAP 2D with kNN from the HNSW index,
 //    overlap removal, registry rows), and the same with PCA + k-means (the fast path).
-//  - Incremental placement of 100 new chunks with the saved UMAP model (map.place): target < 50 ms.
+//  - Incremental placement of 100 new chunks with the saved UMAP model (map.place), five rounds
+//    (first call and median): target < 50 ms.
 // --quick: the first 200 RFCs (the full corpus is 648 files).
 // UMAP vs umap-js and HDBSCAN timings live in tests/bench/layout.mjs (not repeated here).
 import fs from 'node:fs';
@@ -71,21 +72,33 @@ row('UMAP 3D positions only', performance.now() - t, { trustworthiness: u3.proje
 
 // Back to the UMAP 2D model, then 100 new chunks placed with it.
 await store.map.layout(space.id, { projection: 'umap', dims: 2, clusters: 'hdbscan', concepts: false });
+// Several rounds (ingest 100 paragraphs, then place them): the first call also pays for the wasm
+// tier-up of the placement code; the median is what a user sees after each ingest.
+const ROUNDS = 5;
 const paragraphs = [];
 for (const text of extra) {
   for (const p of text.split(/\n\s*\n/)) {
     if (p.length > 200 && p.length < 1200 && !p.startsWith('```')) paragraphs.push(p);
-    if (paragraphs.length >= 100) break;
+    if (paragraphs.length >= 100 * ROUNDS) break;
   }
-  if (paragraphs.length >= 100) break;
+  if (paragraphs.length >= 100 * ROUNDS) break;
 }
-const added = await store.ingest(space.id, paragraphs.map((p, i) => ({ title: `new ${i}`, text: p, mediaType: 'text', origin: 'paste' })));
-const placeTimes = [];
-t = performance.now();
-const placed = await store.map.place(space.id);
-placeTimes.push(performance.now() - t);
-row('incremental placement (UMAP transform, no refit)', placeTimes[0], { newChunks: placed.placed, engineMs: placed.ms, loadMs: placed.loadMs, knnMs: placed.knnMs, transformMs: placed.transformMs, overlapMs: placed.overlapMs, writeMs: placed.writeMs, targetMs: 50 });
-results.incremental = { newSources: added.sources.length, newChunks: added.chunks, wallMs: placeTimes[0], engine: placed };
+const rounds = [];
+for (let r = 0; r * 100 < paragraphs.length && r < ROUNDS; r++) {
+  const batch = paragraphs.slice(r * 100, r * 100 + 100);
+  const added = await store.ingest(space.id, batch.map((p, i) => ({ title: `new ${r}.${i}`, text: p, mediaType: 'text', origin: 'paste' })));
+  t = performance.now();
+  const placed = await store.map.place(space.id);
+  rounds.push({ wallMs: performance.now() - t, newChunks: added.chunks, engine: placed });
+}
+const sorted = [...rounds].sort((x, y) => x.wallMs - y.wallMs);
+const med = sorted[Math.floor(sorted.length / 2)];
+const stage = (p) => ({ newChunks: p.engine.placed, engineMs: p.engine.ms, loadMs: p.engine.loadMs, knnMs: p.engine.knnMs,
+  transformMs: p.engine.transformMs, overlapMs: p.engine.overlapMs, writeMs: p.engine.writeMs });
+row('incremental placement, first call (UMAP transform, no refit)', rounds[0].wallMs, { ...stage(rounds[0]), targetMs: 50 });
+row(`incremental placement, median of ${rounds.length} rounds`, med.wallMs, { ...stage(med), targetMs: 50,
+  allMs: rounds.map((x) => Math.round(x.wallMs * 10) / 10) });
+results.incremental = { rounds };
 await store.close();
 
 console.log(`\nMap benchmark${QUICK ? ' (--quick)' : ''}: Rust RFCs, ${results.corpus.files} files, ${results.corpus.chunks} chunks\n`);

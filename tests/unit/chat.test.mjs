@@ -216,6 +216,26 @@ test('purging a source whose text equals a chat message keeps the shared blob; t
   assert.equal((await store.check()).ok, true);
 });
 
+test('purging a space removes its chats and space memories, keeps user memories and other spaces', async () => {
+  const doomed = await store.createSpace({ title: 'doomed' });
+  await store.ingest(doomed.id, [{ title: 'n', text: '# Lifetimes\n\nA borrow lasts until its last use.', mediaType: 'text', origin: 'paste' }]);
+  const chat = await store.chat.createSession(doomed.id, { title: 'to purge' });
+  for await (const ev of store.chat.send(chat.id, { text: 'How long does a borrow last?' })) void ev;
+  const msg = (await store.chat.history(chat.mainBranchId))[0];
+  await store.chat.fork(msg.id, { title: 'side' });
+  await store.memories.add({ scope: 'space', spaceId: doomed.id, content: 'doomed space memory about borrows', importance: 0.5 });
+  const keep = await store.memories.add({ scope: 'user', content: 'user memory about borrows', importance: 0.5 });
+  await store.deleteSpace(doomed.id);
+  const r = await store.purgeSpace(doomed.id);
+  assert.equal(r.purged, true);
+  await rejectsWith(store.chat.history(chat.mainBranchId), 'NOT_FOUND');
+  await rejectsWith(store.chat.message(msg.id), 'NOT_FOUND');
+  const found = await store.memories.search('borrows', { k: 10 });
+  assert.deepEqual(found.map((m) => m.id).filter((id) => id === keep.id), [keep.id]);
+  assert.ok(found.every((m) => m.spaceId !== doomed.id));
+  assert.deepEqual(await store.check(), { ok: true, problems: [] });
+});
+
 test('getOrCreateSession reuses the day\'s session; ending summarises; sequence numbers', async () => {
   const a = await store.chat.getOrCreateSession(space.id, { now: '2026-01-01T09:00:00Z' });
   assert.equal(a.created, true);
