@@ -102,7 +102,10 @@ test(`acknowledged writes survive ${KILLS} SIGKILLs`, { timeout: 15 * 60 * 1000 
       if (stats.liveChunks > 0) {
         assert.ok(index, `round ${round}: the index is loaded`);
         assert.equal(index.liveVectors, stats.liveChunks, `round ${round}: index live vectors = live chunks`);
-        assert.equal(index.storedVectors, stats.chunks, `round ${round}: index vectors = chunks`);
+        // A rebuilt index holds only live vectors (a restore adds the others back), so deleted
+        // sources' vectors may or may not be stored, but never more than there are chunks.
+        assert.ok(index.storedVectors >= stats.liveChunks && index.storedVectors <= stats.chunks,
+          `round ${round}: index stores ${index.storedVectors} vectors for ${stats.liveChunks} live of ${stats.chunks} chunks`);
       }
       // Every visible source has its bytes: nothing half-written.
       const sample = all.length > 40 ? all.slice(-40) : all;
