@@ -1,7 +1,7 @@
 // store.chat, store.agents and store.providers: conversations over a message DAG with branches,
 // answers with citations (streamed), agent definitions, and chat providers with sealed API keys.
 import type { Channel } from './client.js';
-import { KspaceError, invalid } from './errors.js';
+import { KspaceError, invalid, objectArg } from './errors.js';
 import type { Id } from './types.js';
 import type {
   AgentInput,
@@ -21,28 +21,22 @@ import type {
   UnlockInput,
 } from './chat-types.js';
 
-function obj<T>(v: T | undefined, field: string): Partial<T> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalid(`${field} must be an object`, field);
-  return v;
-}
-
 export class ChatApi {
   constructor(private readonly channel: Channel) {}
 
   /** A new session in a space, with an empty `main` branch (its id is `mainBranchId`). */
   createSession(spaceId: Id, input?: CreateSessionInput): Promise<ChatSession> {
-    return this.channel.call('chatCreateSession', { ...obj(input, 'input'), spaceId });
+    return this.channel.call('chatCreateSession', { ...objectArg(input, 'input'), spaceId });
   }
 
   /** Today's session of this kind in the space (seed 001 daily reuse), created if needed. */
   getOrCreateSession(spaceId: Id, options?: GetOrCreateSessionOptions): Promise<ChatSession> {
-    return this.channel.call('chatGetOrCreateSession', { ...obj(options, 'options'), spaceId });
+    return this.channel.call('chatGetOrCreateSession', { ...objectArg(options, 'options'), spaceId });
   }
 
   /** Live sessions, most recently active first (of one space when given). */
   sessions(options?: { spaceId?: Id; limit?: number }): Promise<ChatSession[]> {
-    return this.channel.call('chatSessions', { ...obj(options, 'options') });
+    return this.channel.call('chatSessions', { ...objectArg(options, 'options') });
   }
 
   session(sessionId: Id): Promise<ChatSession> {
@@ -65,7 +59,7 @@ export class ChatApi {
    * failed answer) and then throws the typed error. Breaking out of the loop cancels.
    */
   async *send(sessionId: Id, input: SendInput, options?: SendOptions): AsyncGenerator<ChatEvent, void, undefined> {
-    const { signal } = obj(options, 'options');
+    const { signal } = objectArg(options, 'options');
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal', 'signal');
     const ac = new AbortController();
     const onAbort = () => ac.abort();
@@ -77,7 +71,7 @@ export class ChatApi {
     let result: { message: ChatMessage; query: ChatMessage; branch: ChatBranch } | undefined;
     let error: unknown;
     const job = this.channel
-      .job<{ message: ChatMessage; query: ChatMessage; branch: ChatBranch }, ChatEvent>('chatSend', { ...obj(input, 'input'), sessionId }, {
+      .job<{ message: ChatMessage; query: ChatMessage; branch: ChatBranch }, ChatEvent>('chatSend', { ...objectArg(input, 'input'), sessionId }, {
         onProgress: (ev) => {
           queue.push(ev);
           wake?.();
@@ -120,29 +114,29 @@ export class ChatApi {
 
   /** Adds a message without generating an answer (imports; a user turn to answer later). */
   append(sessionId: Id, input: AppendInput): Promise<ChatMessage> {
-    return this.channel.call('chatAppend', { ...obj(input, 'input'), sessionId });
+    return this.channel.call('chatAppend', { ...objectArg(input, 'input'), sessionId });
   }
 
   /** A new branch whose tip and fork point are the message. */
   fork(messageId: Id, options?: ForkOptions): Promise<ChatBranch> {
-    return this.channel.call('chatFork', { ...obj(options, 'options'), messageId });
+    return this.channel.call('chatFork', { ...objectArg(options, 'options'), messageId });
   }
 
   /** A session's branches in creation order (the first is main). */
   branches(sessionId: Id, options?: { includeArchived?: boolean }): Promise<ChatBranch[]> {
-    return this.channel.call('chatBranches', { ...obj(options, 'options'), sessionId });
+    return this.channel.call('chatBranches', { ...objectArg(options, 'options'), sessionId });
   }
 
   /** The branch's messages, root to tip (the newest `limit` when given). */
   async history(branchId: Id, options?: { limit?: number }): Promise<ChatMessage[]> {
     // The engine sends the history as one JSON text (asText): parsing it here once is much cheaper
     // than the worker parsing it and structured-cloning hundreds of message objects.
-    const text = await this.channel.call<string>('chatHistory', { ...obj(options, 'options'), branchId, asText: true });
+    const text = await this.channel.call<string>('chatHistory', { ...objectArg(options, 'options'), branchId, asText: true });
     return JSON.parse(text) as ChatMessage[];
   }
 
   message(messageId: Id, options?: { includeSteps?: boolean }): Promise<ChatMessage> {
-    return this.channel.call('chatMessage', { ...obj(options, 'options'), messageId });
+    return this.channel.call('chatMessage', { ...objectArg(options, 'options'), messageId });
   }
 
   setFeedback(messageId: Id, feedback: 'good' | 'bad' | null): Promise<ChatMessage> {
@@ -162,7 +156,7 @@ export class ChatApi {
 export class AgentsApi {
   constructor(private readonly channel: Channel) {}
   create(input: AgentInput & { name: string }): Promise<AiAgent> {
-    return this.channel.call('agentCreate', { ...obj(input, 'input') });
+    return this.channel.call('agentCreate', { ...objectArg(input, 'input') });
   }
   list(): Promise<AiAgent[]> {
     return this.channel.call('agentList', {});
@@ -171,7 +165,7 @@ export class AgentsApi {
     return this.channel.call('agentGet', { agentId });
   }
   update(agentId: Id, input: AgentInput): Promise<AiAgent> {
-    return this.channel.call('agentUpdate', { ...obj(input, 'input'), agentId });
+    return this.channel.call('agentUpdate', { ...objectArg(input, 'input'), agentId });
   }
   delete(agentId: Id): Promise<{ agentId: Id; deleted: true }> {
     return this.channel.call('agentDelete', { agentId });
@@ -186,7 +180,7 @@ export class ProvidersApi {
    * ones must match (INVALID_ARGUMENT naming passphrase/key otherwise). Needed to store or use keys.
    */
   unlock(input: UnlockInput): Promise<{ unlocked: true; created: boolean }> {
-    return this.channel.job('providerUnlock', { ...obj(input, 'input') } as Record<string, unknown>, undefined);
+    return this.channel.job('providerUnlock', { ...objectArg(input, 'input') } as Record<string, unknown>, undefined);
   }
   /** Forgets the unlocked key (providers with keys fail until the next unlock). */
   lock(): Promise<{ unlocked: false }> {
@@ -194,7 +188,7 @@ export class ProvidersApi {
   }
   /** Adds or replaces a provider; its apiKey is sealed in the worker before it is stored. */
   set(input: ProviderInput): Promise<ProviderInfo> {
-    return this.channel.job('providerSet', { ...obj(input, 'input') } as Record<string, unknown>, undefined);
+    return this.channel.job('providerSet', { ...objectArg(input, 'input') } as Record<string, unknown>, undefined);
   }
   list(): Promise<ProviderInfo[]> {
     return this.channel.call('providerList', {});

@@ -5,7 +5,7 @@
 // functions...) here, where the field can still be named; everything else is validated by the
 // engine itself, which changes nothing when it rejects a call.
 import type { FromWorker, OpenedInfo, ToWorker, WireError, WorkerOpenOptions } from '../workers/protocol.js';
-import { KspaceError, invalid } from './errors.js';
+import { KspaceError, invalid, objectArg } from './errors.js';
 import { MapApi } from './map.js';
 import type {
   CheckResult,
@@ -121,12 +121,6 @@ export function assertJsonSafe(value: unknown, field: string, seen: Set<object> 
       return;
     }
   }
-}
-
-function objectArg<T>(value: T | undefined, field: string): Partial<T> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${field} must be an object`, field);
-  return value;
 }
 
 const encoder = new TextEncoder();

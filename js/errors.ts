@@ -60,3 +60,10 @@ export class KspaceError extends Error {
 export function invalid(message: string, field: string): KspaceError {
   return new KspaceError('INVALID_ARGUMENT', message, field);
 }
+
+/** An optional object argument: absent or null -> {}; anything but a plain object -> INVALID_ARGUMENT. */
+export function objectArg<T>(value: T | undefined, field: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${field} must be an object`, field);
+  return value;
+}

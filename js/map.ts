@@ -2,7 +2,7 @@
 // Each method is one engine call (validation and errors come from the engine) except layout,
 // which runs as a job in the worker with progress and cancellation.
 import type { Channel } from './client.js';
-import { invalid } from './errors.js';
+import { objectArg } from './errors.js';
 import type { Id, JobOptions } from './types.js';
 import type {
   AddEdgeInput,
@@ -30,11 +30,8 @@ import type {
   Point3,
 } from './map-types.js';
 
-function opts<T extends object>(o: T | undefined, field: string): T {
-  if (o === undefined) return {} as T;
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalid(`${field} must be an object`, field);
-  return o;
-}
+// objectArg, typed as the whole options object (every field of these is optional).
+const opts = <T extends object>(o: T | undefined, field: string): T => objectArg(o, field) as T;
 
 export class MapApi {
   constructor(private readonly channel: Channel) {}

@@ -7,6 +7,7 @@
 // messages through, and stops if cancelled. Vectors of a page-side embedder come back through
 // ctx.callClient('embed').
 import type { JobContext } from './host.js';
+import type { IngestProgress } from '../js/types.js';
 import type { WireError } from './protocol.js';
 
 interface SourceWire {
@@ -28,17 +29,6 @@ interface BatchResult {
   texts?: string[];
 }
 
-export interface IngestProgress {
-  stage: 'stage' | 'parse' | 'embed' | 'commit' | 'done';
-  sourcesTotal: number;
-  sourcesDone: number;
-  bytesTotal: number;
-  bytesDone: number;
-  chunks: number;
-  failed: number;
-  duplicates: number;
-  timings: { parseMs: number; embedMs: number; indexMs: number; commitMs: number };
-}
 
 const STAGE_SLICE_BYTES = 32 * 1024 * 1024;
 const STAGE_SLICE_SOURCES = 500;

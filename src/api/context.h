@@ -20,6 +20,10 @@
 #include "embed/builtin_embedder.h"
 #include "store/store.h"
 
+namespace kspace::graph {
+struct DrArtifact;  // graph/map_layout.cc
+}  // namespace kspace::graph
+
 namespace kspace::api {
 
 struct EngineConfig {
@@ -60,6 +64,9 @@ struct EngineState {
   int64_t next_batch = 1;
   // chat: the memories' vectors (loaded on first use; see chat/memory_index.h).
   chat::MemoryIndex memories;
+  // map: the projection model of the last layout or placement, by its model version id.
+  std::string placement_version;
+  std::shared_ptr<const graph::DrArtifact> placement_model;
 };
 
 struct Context {

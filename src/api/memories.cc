@@ -66,11 +66,9 @@ Status SyncIndex(Context& ctx, const chat::MemoryRow& m, const std::vector<uint8
     return Status::Ok();
   }
   // Restored: its stored vector comes back.
-  KS_ASSIGN_OR_RETURN(store::CachedStatement st, ctx.db().Prepare("SELECT vector FROM memory_vectors WHERE label = ?"));
-  st->Bind(1, m.label);
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return Internal("memory " + m.id + " has no vector");
-  return idx.Put(m.label, st->BlobSpan(0), static_cast<float>(m.importance), idx.SpaceKey(space));
+  Result<std::vector<uint8_t>> stored = chat::MemoryVector(ctx.db(), m.label);
+  if (!stored.ok()) return Internal("memory " + m.id + " has no vector: " + stored.status().message());
+  return idx.Put(m.label, *stored, static_cast<float>(m.importance), idx.SpaceKey(space));
 }
 
 Result<chat::MemoryRow> RequireMemory(Context& ctx, const std::string& id) {

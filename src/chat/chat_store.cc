@@ -9,16 +9,10 @@ namespace kspace::chat {
 namespace {
 
 using store::CachedStatement;
+using store::BindOpt;
+using store::OptText;
 using store::Statement;
 
-void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) st.Bind(i, *v);
-  else st.Bind(i, store::Null{});
-}
-std::optional<std::string> OptText(const Statement& st, int col) {
-  if (st.IsNull(col)) return std::nullopt;
-  return st.Text(col);
-}
 
 // Stores `text` as a content-addressed blob and returns its hash.
 Result<std::string> PutText(Database& db, const std::string& text, const std::string& now) {
@@ -625,20 +619,14 @@ Status PurgeSpaceChats(Database& db, const std::string& space_id, std::vector<st
   for (const char* sql : kCollect) {
     KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(sql));
     st->Bind(1, space_id);
-    while (true) {
-      KS_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      blob_hashes.push_back(st->Text(0));
-    }
+    KS_ASSIGN_OR_RETURN(std::vector<std::string> hashes, st->ReadTexts());
+    blob_hashes.insert(blob_hashes.end(), hashes.begin(), hashes.end());
   }
   {
     KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT label FROM memories WHERE space_id = ?1"));
     st->Bind(1, space_id);
-    while (true) {
-      KS_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      memory_labels.push_back(st->Int(0));
-    }
+    KS_ASSIGN_OR_RETURN(std::vector<int64_t> labels, st->ReadInts());
+    memory_labels.insert(memory_labels.end(), labels.begin(), labels.end());
   }
   static const char* const kDelete[] = {
       "DELETE FROM message_context_links WHERE response_message_id IN (SELECT m.id FROM chat_messages m JOIN chat_sessions s "

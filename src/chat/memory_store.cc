@@ -64,8 +64,7 @@ Status InsertMemory(Database& db, MemoryRow& m, std::span<const uint8_t> vector,
       "INSERT INTO memories(id, user_id, scope, space_id, content, importance, tags, entities, source_type, source_ref, "
       "created_at, updated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL) RETURNING label"));
   st->BindAll(m.id, m.user_id, m.scope);
-  if (m.space_id) st->Bind(4, *m.space_id);
-  else st->Bind(4, store::Null{});
+  store::BindOpt(*st, 4, m.space_id);
   st->Bind(5, m.content);
   st->Bind(6, m.importance);
   st->Bind(7, m.tags);
@@ -89,8 +88,7 @@ Status UpdateMemory(Database& db, const MemoryRow& m, std::span<const uint8_t> v
       "UPDATE memories SET content = ?, importance = ?, tags = ?, entities = ?, source_ref = ?, updated_at = ?, "
       "deleted_at = ? WHERE label = ?"));
   st->BindAll(m.content, m.importance, m.tags, m.entities, m.source_ref, m.updated_at);
-  if (m.deleted_at) st->Bind(7, *m.deleted_at);
-  else st->Bind(7, store::Null{});
+  store::BindOpt(*st, 7, m.deleted_at);
   st->Bind(8, m.label);
   KS_RETURN_IF_ERROR(st->Run());
   if (!vector.empty()) {
@@ -101,6 +99,15 @@ Status UpdateMemory(Database& db, const MemoryRow& m, std::span<const uint8_t> v
   if (was_live) KS_RETURN_IF_ERROR(FtsDelete(db, m.label));
   if (!m.deleted_at) KS_RETURN_IF_ERROR(FtsPut(db, m));
   return Status::Ok();
+}
+
+Result<std::vector<uint8_t>> MemoryVector(Database& db, int64_t label) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT vector FROM memory_vectors WHERE label = ?"));
+  st->Bind(1, label);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return NotFound("memory " + std::to_string(label) + " has no vector");
+  std::span<const uint8_t> v = st->BlobSpan(0);
+  return std::vector<uint8_t>(v.begin(), v.end());
 }
 
 Result<std::optional<MemoryRow>> FindMemory(Database& db, const std::string& id) {

@@ -40,6 +40,8 @@ Status InsertMemory(Database& db, MemoryRow& m, std::span<const uint8_t> vector,
 // Updates the row; `vector` (non-empty) replaces the vector. Full text follows the row's state.
 Status UpdateMemory(Database& db, const MemoryRow& m, std::span<const uint8_t> vector, bool was_live);
 Result<std::optional<MemoryRow>> FindMemory(Database& db, const std::string& id);
+// The stored (quantised) vector of memory `label`; NOT_FOUND when it has none.
+Result<std::vector<uint8_t>> MemoryVector(Database& db, int64_t label);
 Result<std::vector<MemoryRow>> MemoriesByLabels(Database& db, std::span<const int64_t> labels);
 Result<std::vector<MemoryRow>> ListMemories(Database& db, const MemoryQuery& q);
 // Every live memory's vector (for MemoryIndex).

@@ -26,6 +26,20 @@
 #include "util/clock.h"
 
 namespace kspace::graph {
+
+// The projection artifact: which chunk each training row is, and the model.
+//   "KSMAPDR1", u8 algorithm (0 UMAP, 1 PCA), u8 dims, f64 scale, f64 offset[3], u32 n, i64 labels[n],
+//   payload: UMAP model bytes, or PCA (u32 input_dim, u32 components, f32 mean[d], f32 axes[c*d]).
+struct DrArtifact {
+  int algorithm = 0;
+  int dims = 2;
+  double scale = kDisplayScale;
+  double offset[3] = {0, 0, 0};
+  std::vector<int64_t> labels;
+  layout::UmapModel umap;
+  layout::PcaModel pca;
+};
+
 namespace {
 
 using json = nlohmann::json;
@@ -167,19 +181,6 @@ class IndexKnn final : public layout::KnnProvider {
   std::unordered_map<uint64_t, int32_t> row_of_;
 };
 
-// The projection artifact: which chunk each training row is, and the model.
-//   "KSMAPDR1", u8 algorithm (0 UMAP, 1 PCA), u8 dims, f64 scale, f64 offset[3], u32 n, i64 labels[n],
-//   payload: UMAP model bytes, or PCA (u32 input_dim, u32 components, f32 mean[d], f32 axes[c*d]).
-struct DrArtifact {
-  int algorithm = 0;
-  int dims = 2;
-  double scale = kDisplayScale;
-  double offset[3] = {0, 0, 0};
-  std::vector<int64_t> labels;
-  layout::UmapModel umap;
-  layout::PcaModel pca;
-};
-
 template <typename T>
 void Put(std::vector<uint8_t>& b, T v) {
   uint8_t tmp[sizeof(T)];
@@ -249,19 +250,6 @@ Result<DrArtifact> DeserializeDr(std::span<const uint8_t> b) {
     for (float& f : a.pca.axes) get(f);
   }
   return a;
-}
-
-// The deserialised artifact of the last projection version used (versions are immutable and their
-// ids are UUID v7, unique across stores, so a version id names one artifact for good). Placement
-// runs after every ingest; deserialising the model each time cost more than the transform itself.
-// The engine runs each store on one thread, and one artifact is all this keeps.
-struct ArtifactCache {
-  std::string version_id;
-  std::shared_ptr<const DrArtifact> art;
-};
-ArtifactCache& LastArtifact() {
-  static ArtifactCache cache;
-  return cache;
 }
 
 // Placement epochs when the model leaves them on auto: umap-learn's transform runs a third of the
@@ -651,7 +639,8 @@ Result<json> RunLayout(api::Context& ctx, const std::string& space_id, const Lay
     // The next map.place uses this model: keep it deserialised (a rollback leaves an entry for a
     // version id that no row has, which is never looked up).
     if (art.algorithm == 0 && art.umap.params.transform_epochs == 0) art.umap.params.transform_epochs = kPlaceEpochs;
-    LastArtifact() = ArtifactCache{v.id, std::make_shared<const DrArtifact>(std::move(art))};
+    ctx.state.placement_version = v.id;
+    ctx.state.placement_model = std::make_shared<const DrArtifact>(std::move(art));
     out["projection"] = {{"algorithm", algorithm}, {"dims", dims}, {"knn", knn_source}, {"metrics", metrics},
                          {"versionId", v.id}, {"ms", MsSince(t0)}};
   }
@@ -729,9 +718,12 @@ Result<json> RunLayout(api::Context& ctx, const std::string& space_id, const Lay
 namespace {
 
 
-Result<std::shared_ptr<const DrArtifact>> LoadArtifact(store::Database& db, const std::string& version_id) {
-  ArtifactCache& c = LastArtifact();
-  if (c.art && c.version_id == version_id) return c.art;
+// The deserialised model of a projection version. The engine keeps the last one used (versions are
+// immutable): placement runs after every ingest, and deserialising the model each time cost more
+// than the transform itself.
+Result<std::shared_ptr<const DrArtifact>> LoadArtifact(api::Context& ctx, const std::string& version_id) {
+  store::Database& db = ctx.db();
+  if (ctx.state.placement_model && ctx.state.placement_version == version_id) return ctx.state.placement_model;
   KS_ASSIGN_OR_RETURN(auto bytes, VersionArtifact(db, version_id));
   if (!bytes) return Status(Code::kCorrupt, "the active projection version has no model bytes");
   KS_ASSIGN_OR_RETURN(DrArtifact art, DeserializeDr(*bytes));
@@ -741,9 +733,9 @@ Result<std::shared_ptr<const DrArtifact>> LoadArtifact(store::Database& db, cons
     return Status(Code::kCorrupt, "the projection model artifact is damaged");
   }
   if (art.algorithm == 0 && art.umap.params.transform_epochs == 0) art.umap.params.transform_epochs = kPlaceEpochs;
-  c.version_id = version_id;
-  c.art = std::make_shared<const DrArtifact>(std::move(art));
-  return c.art;
+  ctx.state.placement_version = version_id;
+  ctx.state.placement_model = std::make_shared<const DrArtifact>(std::move(art));
+  return ctx.state.placement_model;
 }
 
 // The training chunks of a projection model, as a search filter: a new chunk's neighbours must be
@@ -853,7 +845,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
   json out_timing = json::object();
   KS_ASSIGN_OR_RETURN(auto version, ActiveVersion(db, space_id, "dimensionality_reduction"));
   if (!version) return FailedPrecondition("the space has no map yet: run map.layout first", "spaceId");
-  KS_ASSIGN_OR_RETURN(std::shared_ptr<const DrArtifact> art_ptr, LoadArtifact(db, version->id));
+  KS_ASSIGN_OR_RETURN(std::shared_ptr<const DrArtifact> art_ptr, LoadArtifact(ctx, version->id));
   out_timing["artifactMs"] = MsSince(t0);
   const DrArtifact& art = *art_ptr;
   const int dims = art.dims;

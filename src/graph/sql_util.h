@@ -1,4 +1,4 @@
-// Small helpers shared by the graph repositories: optional columns and ids.
+// Small helpers shared by the graph repositories (optional columns: store::OptText / BindOpt).
 #pragma once
 
 #include <optional>
@@ -9,15 +9,8 @@
 
 namespace kspace::graph {
 
-inline std::optional<std::string> OptText(const store::Statement& st, int col) {
-  if (st.IsNull(col)) return std::nullopt;
-  return st.Text(col);
-}
-
-inline void BindOpt(store::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) st.Bind(i, *v);
-  else st.Bind(i, store::Null{});
-}
+using store::BindOpt;
+using store::OptText;
 
 inline std::string NewId() { return NewUuid(); }
 

@@ -92,13 +92,7 @@ Result<std::vector<ChunkRow>> ChunksByLabels(Database& db, std::span<const int64
 Result<std::vector<int64_t>> DeleteChunksOfSource(Database& db, const std::string& source_id) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("DELETE FROM chunks WHERE content_source_id = ? RETURNING label"));
   st->Bind(1, source_id);
-  std::vector<int64_t> labels;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    labels.push_back(st->Int(0));
-  }
-  return labels;
+  return st->ReadInts();
 }
 
 Result<int64_t> CountChunks(Database& db, const std::optional<std::string>& space_id) {
@@ -177,13 +171,7 @@ Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& 
   if (f.media_types.empty()) st->Bind(5, Null{}); else st->Bind(5, media);
   if (f.created_after) st->Bind(6, *f.created_after); else st->Bind(6, Null{});
   if (f.created_before) st->Bind(7, *f.created_before); else st->Bind(7, Null{});
-  std::vector<int64_t> out;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(st->Int(0));
-  }
-  return out;
+  return st->ReadInts();
 }
 
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
@@ -273,13 +261,7 @@ Result<std::vector<int64_t>> ChunksWithoutEmbedding(Database& db, const std::str
       "SELECT c.label FROM chunks c WHERE c.space_id = ?1 AND NOT EXISTS "
       "(SELECT 1 FROM embeddings e WHERE e.chunk_label = c.label AND e.model_id = ?2) ORDER BY c.label LIMIT ?3"));
   st->BindAll(space_id, model_id, limit);
-  std::vector<int64_t> out;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(st->Int(0));
-  }
-  return out;
+  return st->ReadInts();
 }
 
 Result<int64_t> CountChunksWithoutEmbedding(Database& db, const std::string& space_id, const std::string& model_id) {
@@ -309,13 +291,7 @@ Result<std::vector<int64_t>> DeletedChunkLabels(Database& db, const std::string&
       "SELECT c.label FROM chunks c JOIN content_sources s ON s.id = c.content_source_id "
       "WHERE c.space_id = ? AND s.deleted_at IS NOT NULL ORDER BY c.label"));
   st->Bind(1, space_id);
-  std::vector<int64_t> out;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(st->Int(0));
-  }
-  return out;
+  return st->ReadInts();
 }
 
 Result<int64_t> IndexGeneration(Database& db, const std::string& space_id) {

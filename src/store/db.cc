@@ -89,6 +89,24 @@ Status Statement::Run() {
   }
 }
 
+Result<std::vector<int64_t>> Statement::ReadInts(int col) {
+  std::vector<int64_t> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return out;
+    out.push_back(Int(col));
+  }
+}
+
+Result<std::vector<std::string>> Statement::ReadTexts(int col) {
+  std::vector<std::string> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return out;
+    out.push_back(Text(col));
+  }
+}
+
 void Statement::Reset() {
   if (!stmt_) return;
   sqlite3_reset(stmt_);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,6 +74,9 @@ class Statement {
   Result<bool> Step();
   // Steps until done (for statements that return no rows, or whose rows are not needed).
   Status Run();
+  // Steps until done, collecting column `col` of every row (a list of labels, ids or hashes).
+  Result<std::vector<int64_t>> ReadInts(int col = 0);
+  Result<std::vector<std::string>> ReadTexts(int col = 0);
   // Resets to the start and clears bindings.
   void Reset();
 
@@ -115,6 +119,16 @@ class CachedStatement {
   bool* in_use_;
   std::unique_ptr<Statement> uncached_;  // set when the cached copy was busy (re-entrant use)
 };
+
+// A nullable text column, and binding a nullable text (NULL when empty).
+inline std::optional<std::string> OptText(const Statement& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return st.Text(col);
+}
+inline void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
+  if (v) st.Bind(i, *v);
+  else st.Bind(i, Null{});
+}
 
 // One SQLite connection.
 class Database {

@@ -8,11 +8,6 @@ constexpr const char* kColumns =
     "processed_blob_hash, content_summary, keywords, metadata, status, error_message, num_chunks, "
     "total_size_bytes, created_at, updated_at, deleted_at";
 
-std::optional<std::string> OptText(const Statement& st, int c) {
-  if (st.IsNull(c)) return std::nullopt;
-  return st.Text(c);
-}
-
 SourceRow ReadRow(const Statement& st, int base = 0) {
   SourceRow r;
   r.id = st.Text(base + 0);
@@ -39,21 +34,17 @@ SourceRow ReadRow(const Statement& st, int base = 0) {
 }
 
 void BindRow(Statement& st, const SourceRow& r) {
-  auto opt = [&](int i, const std::optional<std::string>& v) {
-    if (v) st.Bind(i, *v);
-    else st.Bind(i, Null{});
-  };
   st.Bind(1, r.id).Bind(2, r.space_id).Bind(3, r.owner_id).Bind(4, r.title).Bind(5, r.media_type);
   st.Bind(6, r.origin);
-  opt(7, r.mime_type);
-  opt(8, r.path);
+  BindOpt(st, 7, r.mime_type);
+  BindOpt(st, 8, r.path);
   st.Bind(9, r.original_blob_hash);
-  opt(10, r.processed_blob_hash);
-  opt(11, r.content_summary);
+  BindOpt(st, 10, r.processed_blob_hash);
+  BindOpt(st, 11, r.content_summary);
   st.Bind(12, r.keywords).Bind(13, r.metadata).Bind(14, r.status);
-  opt(15, r.error_message);
+  BindOpt(st, 15, r.error_message);
   st.Bind(16, r.num_chunks).Bind(17, r.total_size_bytes).Bind(18, r.created_at).Bind(19, r.updated_at);
-  opt(20, r.deleted_at);
+  BindOpt(st, 20, r.deleted_at);
 }
 
 }  // namespace
@@ -79,8 +70,7 @@ Result<std::vector<std::pair<int64_t, SourceRow>>> ListSources(Database& db, con
       " FROM content_sources WHERE space_id = ?1 AND (?2 OR deleted_at IS NULL) AND (?3 IS NULL OR status = ?3)"
       " AND rowid > ?4 ORDER BY rowid LIMIT ?5"));
   st->Bind(1, q.space_id).Bind(2, q.include_deleted);
-  if (q.status) st->Bind(3, *q.status);
-  else st->Bind(3, Null{});
+  BindOpt(*st, 3, q.status);
   st->Bind(4, q.after_rowid).Bind(5, q.limit);
   std::vector<std::pair<int64_t, SourceRow>> out;
   for (;;) {
@@ -128,8 +118,7 @@ Result<std::vector<std::string>> DeleteSourceRows(Database& db, const std::strin
       "DELETE FROM content_sources WHERE space_id = ?1 AND (?2 IS NULL OR id = ?2) "
       "RETURNING original_blob_hash, processed_blob_hash"));
   st->Bind(1, space_id);
-  if (source_id) st->Bind(2, *source_id);
-  else st->Bind(2, Null{});
+  BindOpt(*st, 2, source_id);
   std::vector<std::string> hashes;
   for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -158,8 +147,7 @@ Result<std::vector<std::pair<std::string, std::string>>> SourcesWithStatus(Datab
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT id, space_id FROM content_sources WHERE status = ?1 AND (?2 IS NULL OR space_id = ?2) ORDER BY rowid"));
   st->Bind(1, status);
-  if (space_id) st->Bind(2, *space_id);
-  else st->Bind(2, Null{});
+  BindOpt(*st, 2, space_id);
   std::vector<std::pair<std::string, std::string>> out;
   for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());

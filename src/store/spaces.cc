@@ -9,11 +9,6 @@ constexpr const char* kColumns =
     "access_level, guest_access_enabled, guest_access_expiry, status, processing_status, deleted_at, "
     "embedding_model";
 
-std::optional<std::string> OptText(const Statement& st, int c) {
-  if (st.IsNull(c)) return std::nullopt;
-  return st.Text(c);
-}
-
 SpaceRow ReadRow(const Statement& st) {
   SpaceRow r;
   r.id = st.Text(0);
@@ -42,20 +37,16 @@ SpaceRow ReadRow(const Statement& st) {
 
 // Binds the 20 columns in kColumns order starting at parameter 1.
 void BindRow(Statement& st, const SpaceRow& r) {
-  auto opt = [&](int i, const std::optional<std::string>& v) {
-    if (v) st.Bind(i, *v);
-    else st.Bind(i, Null{});
-  };
   st.Bind(1, r.id).Bind(2, r.title).Bind(3, r.description);
-  opt(4, r.icon);
-  opt(5, r.cover_image);
+  BindOpt(st, 4, r.icon);
+  BindOpt(st, 5, r.cover_image);
   st.Bind(6, r.keywords).Bind(7, r.owner_id).Bind(8, r.created_at).Bind(9, r.created_by);
   st.Bind(10, r.last_updated_at).Bind(11, r.last_updated_by).Bind(12, r.document_count);
   st.Bind(13, r.total_size_bytes).Bind(14, r.storage_quota_bytes).Bind(15, r.access_level);
   st.Bind(16, r.guest_access_enabled);
-  opt(17, r.guest_access_expiry);
+  BindOpt(st, 17, r.guest_access_expiry);
   st.Bind(18, r.status).Bind(19, r.processing_status);
-  opt(20, r.deleted_at);
+  BindOpt(st, 20, r.deleted_at);
   st.Bind(21, r.embedding_model);
 }
 

@@ -112,13 +112,7 @@ Result<std::vector<std::string>> SourceTags(Database& db, const std::string& sou
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT DISTINCT target FROM source_links WHERE content_source_id = ? AND kind = 'tag' ORDER BY target"));
   st->Bind(1, source_id);
-  std::vector<std::string> out;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(st->Text(0));
-  }
-  return out;
+  return st->ReadTexts();
 }
 
 }  // namespace kspace::store
