@@ -23,22 +23,22 @@
 
 namespace kspace::api {
 
-Result<chat::SessionRow> RequireSession(Context& ctx, const std::string& id, const char* field) {
-  KS_ASSIGN_OR_RETURN(auto s, chat::FindSession(ctx.db(), id));
+Result<store::SessionRow> RequireSession(Context& ctx, const std::string& id, const char* field) {
+  KS_ASSIGN_OR_RETURN(auto s, store::FindSession(ctx.db(), id));
   if (!s || s->deleted_at) return NotFound("no session with id " + id, field);
   return std::move(*s);
 }
 
-Result<chat::BranchRow> RequireBranch(Context& ctx, const std::string& id, const char* field) {
-  KS_ASSIGN_OR_RETURN(auto b, chat::FindBranch(ctx.db(), id));
+Result<store::BranchRow> RequireBranch(Context& ctx, const std::string& id, const char* field) {
+  KS_ASSIGN_OR_RETURN(auto b, store::FindBranch(ctx.db(), id));
   if (!b || b->deleted_at) return NotFound("no branch with id " + id, field);
   return std::move(*b);
 }
 
-Result<chat::MessageRow> RequireMessage(Context& ctx, const std::string& id, const char* field) {
-  KS_ASSIGN_OR_RETURN(auto m, chat::FindMessage(ctx.db(), id));
+Result<store::MessageRow> RequireMessage(Context& ctx, const std::string& id, const char* field) {
+  KS_ASSIGN_OR_RETURN(auto m, store::FindMessage(ctx.db(), id));
   if (!m) return NotFound("no message with id " + id, field);
-  KS_ASSIGN_OR_RETURN(auto s, chat::FindSession(ctx.db(), m->session_id));
+  KS_ASSIGN_OR_RETURN(auto s, store::FindSession(ctx.db(), m->session_id));
   if (!s || s->deleted_at) return NotFound("no message with id " + id + " (its session was deleted)", field);
   return std::move(*m);
 }
@@ -47,7 +47,7 @@ namespace {
 
 json OptJson(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
-json SessionJson(const chat::SessionRow& s) {
+json SessionJson(const store::SessionRow& s) {
   return json{{"id", s.id},
               {"spaceId", s.space_id},
               {"userId", s.user_id},
@@ -67,7 +67,7 @@ json SessionJson(const chat::SessionRow& s) {
               {"deletedAt", OptJson(s.deleted_at)}};
 }
 
-json BranchJson(const chat::BranchRow& b) {
+json BranchJson(const store::BranchRow& b) {
   return json{{"id", b.id},
               {"sessionId", b.session_id},
               {"title", b.title},
@@ -79,37 +79,37 @@ json BranchJson(const chat::BranchRow& b) {
               {"updatedAt", b.updated_at}};
 }
 
-Result<json> SessionWithMain(Context& ctx, const chat::SessionRow& s) {
+Result<json> SessionWithMain(Context& ctx, const store::SessionRow& s) {
   json j = SessionJson(s);
-  KS_ASSIGN_OR_RETURN(auto branches, chat::BranchesOfSession(ctx.db(), s.id));
+  KS_ASSIGN_OR_RETURN(auto branches, store::BranchesOfSession(ctx.db(), s.id));
   j["mainBranchId"] = branches.empty() ? json(nullptr) : json(branches[0].id);
   return j;
 }
 
 // The branch a send/append goes to: `branchId` (which must belong to the session), else main.
-Result<chat::BranchRow> TargetBranch(Context& ctx, const chat::SessionRow& s, const std::optional<std::string>& branch_id) {
+Result<store::BranchRow> TargetBranch(Context& ctx, const store::SessionRow& s, const std::optional<std::string>& branch_id) {
   if (branch_id) {
-    KS_ASSIGN_OR_RETURN(chat::BranchRow b, RequireBranch(ctx, *branch_id));
+    KS_ASSIGN_OR_RETURN(store::BranchRow b, RequireBranch(ctx, *branch_id));
     if (b.session_id != s.id) return InvalidArgument("branch " + b.id + " belongs to another session", "branchId");
     return b;
   }
-  KS_ASSIGN_OR_RETURN(auto branches, chat::BranchesOfSession(ctx.db(), s.id));
+  KS_ASSIGN_OR_RETURN(auto branches, store::BranchesOfSession(ctx.db(), s.id));
   if (branches.empty()) return Internal("session " + s.id + " has no main branch");
   return branches[0];
 }
 
-Status RequireWritableBranch(const chat::BranchRow& b) {
+Status RequireWritableBranch(const store::BranchRow& b) {
   if (b.status == "archived") {
     return FailedPrecondition("branch \"" + b.title + "\" is archived; fork it or use another branch", "branchId");
   }
   return Status::Ok();
 }
 
-Result<chat::SessionRow> NewSession(Context& ctx, const std::string& space_id, const std::string& title,
+Result<store::SessionRow> NewSession(Context& ctx, const std::string& space_id, const std::string& title,
                                     const std::string& type, const std::optional<std::string>& day,
                                     const std::optional<std::string>& agent_id) {
   const std::string now = NowTimestamp();
-  chat::SessionRow s;
+  store::SessionRow s;
   s.id = NewUuid();
   s.space_id = space_id;
   s.user_id = ctx.profile_id();
@@ -118,20 +118,20 @@ Result<chat::SessionRow> NewSession(Context& ctx, const std::string& space_id, c
   s.day = day;
   s.agent_id = agent_id;
   s.created_at = s.updated_at = now;
-  KS_RETURN_IF_ERROR(chat::InsertSession(ctx.db(), s));
-  chat::BranchRow main;
+  KS_RETURN_IF_ERROR(store::InsertSession(ctx.db(), s));
+  store::BranchRow main;
   main.id = NewUuid();
   main.session_id = s.id;
   main.title = "main";
   main.created_by = ctx.profile_id();
   main.created_at = main.updated_at = now;
-  KS_RETURN_IF_ERROR(chat::InsertBranch(ctx.db(), main));
+  KS_RETURN_IF_ERROR(store::InsertBranch(ctx.db(), main));
   return s;
 }
 
 // Ends a session: status, and an extractive summary and keywords of its messages.
-Status EndSession(Context& ctx, chat::SessionRow& s) {
-  KS_ASSIGN_OR_RETURN(auto texts, chat::SessionTexts(ctx.db(), s.id));
+Status EndSession(Context& ctx, store::SessionRow& s) {
+  KS_ASSIGN_OR_RETURN(auto texts, store::SessionTexts(ctx.db(), s.id));
   text::Document doc;
   doc.title = s.title;
   for (const auto& t : texts) {
@@ -153,7 +153,7 @@ Status EndSession(Context& ctx, chat::SessionRow& s) {
   s.status = "ended";
   s.ended_at = now;
   s.updated_at = now;
-  return chat::UpdateSession(ctx.db(), s);
+  return store::UpdateSession(ctx.db(), s);
 }
 
 Result<json> CreateSession(Context& ctx, Args& a) {
@@ -165,7 +165,7 @@ Result<json> CreateSession(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(RequireSpace(ctx, space_id, Access::kWrite).status());
   if (agent_id) KS_RETURN_IF_ERROR(RequireAgent(ctx, *agent_id).status());
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, NewSession(ctx, space_id, title.value_or("New chat"), type.value_or("chat"),
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, NewSession(ctx, space_id, title.value_or("New chat"), type.value_or("chat"),
                                                      std::nullopt, agent_id));
   KS_RETURN_IF_ERROR(tx.Commit());
   return SessionWithMain(ctx, s);
@@ -182,20 +182,20 @@ Result<json> GetOrCreateSession(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(RequireSpace(ctx, space_id, Access::kWrite).status());
   const std::string day = (at ? *at : NowTimestamp()).substr(0, 10);
   const std::string kind = type.value_or("daily");
-  KS_ASSIGN_OR_RETURN(auto found, chat::FindDailySession(ctx.db(), space_id, ctx.profile_id(), kind, day));
+  KS_ASSIGN_OR_RETURN(auto found, store::FindDailySession(ctx.db(), space_id, ctx.profile_id(), kind, day));
   if (found) {
     KS_ASSIGN_OR_RETURN(json j, SessionWithMain(ctx, *found));
     j["created"] = false;
     return j;
   }
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  KS_ASSIGN_OR_RETURN(auto older, chat::ListSessions(ctx.db(), space_id, 1000));
+  KS_ASSIGN_OR_RETURN(auto older, store::ListSessions(ctx.db(), space_id, 1000));
   for (auto& o : older) {
     if (o.session_type == kind && o.day && *o.day < day && o.status == "active" && o.user_id == ctx.profile_id()) {
       KS_RETURN_IF_ERROR(EndSession(ctx, o));
     }
   }
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, NewSession(ctx, space_id, title.value_or("Chat " + day), kind, day, std::nullopt));
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, NewSession(ctx, space_id, title.value_or("Chat " + day), kind, day, std::nullopt));
   KS_RETURN_IF_ERROR(tx.Commit());
   KS_ASSIGN_OR_RETURN(json j, SessionWithMain(ctx, s));
   j["created"] = true;
@@ -207,7 +207,7 @@ Result<json> Sessions(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto limit, a.Int("limit", 1, 10000));
   KS_RETURN_IF_ERROR(a.Finish());
   if (space_id) KS_RETURN_IF_ERROR(RequireSpace(ctx, *space_id, Access::kRead).status());
-  KS_ASSIGN_OR_RETURN(auto rows, chat::ListSessions(ctx.db(), space_id.value_or(""), limit.value_or(1000)));
+  KS_ASSIGN_OR_RETURN(auto rows, store::ListSessions(ctx.db(), space_id.value_or(""), limit.value_or(1000)));
   json out = json::array();
   for (const auto& s : rows) out.push_back(SessionJson(s));
   return out;
@@ -216,14 +216,14 @@ Result<json> Sessions(Context& ctx, Args& a) {
 Result<json> GetSession(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("sessionId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, RequireSession(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, RequireSession(ctx, id));
   return SessionWithMain(ctx, s);
 }
 
 Result<json> EndSessionMethod(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("sessionId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, RequireSession(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, RequireSession(ctx, id));
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
   KS_RETURN_IF_ERROR(EndSession(ctx, s));
   KS_RETURN_IF_ERROR(tx.Commit());
@@ -233,9 +233,9 @@ Result<json> EndSessionMethod(Context& ctx, Args& a) {
 Result<json> DeleteSessionMethod(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("sessionId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, RequireSession(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, RequireSession(ctx, id));
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  KS_RETURN_IF_ERROR(chat::DeleteSession(ctx.db(), id, NowTimestamp()));
+  KS_RETURN_IF_ERROR(store::DeleteSession(ctx.db(), id, NowTimestamp()));
   KS_RETURN_IF_ERROR(tx.Commit());
   return json{{"sessionId", id}, {"deleted", true}};
 }
@@ -245,7 +245,7 @@ Result<json> Branches(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto archived, a.Bool("includeArchived"));
   KS_RETURN_IF_ERROR(a.Finish());
   KS_RETURN_IF_ERROR(RequireSession(ctx, id).status());
-  KS_ASSIGN_OR_RETURN(auto rows, chat::BranchesOfSession(ctx.db(), id));
+  KS_ASSIGN_OR_RETURN(auto rows, store::BranchesOfSession(ctx.db(), id));
   json out = json::array();
   for (const auto& b : rows) {
     if (b.status == "archived" && !archived.value_or(true)) continue;
@@ -255,7 +255,7 @@ Result<json> Branches(Context& ctx, Args& a) {
 }
 
 // True when `msg` is the tip of `branch` or one of its ancestors (parent map of the session).
-bool OnBranch(const std::map<std::string, std::optional<std::string>>& parent, const chat::BranchRow& b,
+bool OnBranch(const std::map<std::string, std::optional<std::string>>& parent, const store::BranchRow& b,
               const std::string& msg) {
   std::optional<std::string> cur = b.tip_message_id;
   size_t guard = parent.size() + 1;
@@ -277,21 +277,21 @@ Result<json> Fork(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto branch_id, a.Id("branchId"));
   KS_ASSIGN_OR_RETURN(auto session_id, a.Id("sessionId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::MessageRow m, RequireMessage(ctx, msg_id));
+  KS_ASSIGN_OR_RETURN(store::MessageRow m, RequireMessage(ctx, msg_id));
   if (session_id) {
     KS_RETURN_IF_ERROR(RequireSession(ctx, *session_id).status());
     if (*session_id != m.session_id) return InvalidArgument("message " + msg_id + " belongs to another session", "messageId");
   }
-  KS_ASSIGN_OR_RETURN(auto graph, chat::SessionGraph(ctx.db(), m.session_id));
+  KS_ASSIGN_OR_RETURN(auto graph, store::SessionGraph(ctx.db(), m.session_id));
   std::map<std::string, std::optional<std::string>> parent(graph.begin(), graph.end());
-  std::optional<chat::BranchRow> from;
+  std::optional<store::BranchRow> from;
   if (branch_id) {
-    KS_ASSIGN_OR_RETURN(chat::BranchRow b, RequireBranch(ctx, *branch_id));
+    KS_ASSIGN_OR_RETURN(store::BranchRow b, RequireBranch(ctx, *branch_id));
     if (b.session_id != m.session_id) return InvalidArgument("branch " + b.id + " belongs to another session", "branchId");
     if (!OnBranch(parent, b, msg_id)) return InvalidArgument("message " + msg_id + " is not on branch " + b.id, "branchId");
     from = b;
   } else {
-    KS_ASSIGN_OR_RETURN(auto branches, chat::BranchesOfSession(ctx.db(), m.session_id));
+    KS_ASSIGN_OR_RETURN(auto branches, store::BranchesOfSession(ctx.db(), m.session_id));
     for (const auto& b : branches) {
       if (OnBranch(parent, b, msg_id)) {
         from = b;
@@ -300,7 +300,7 @@ Result<json> Fork(Context& ctx, Args& a) {
     }
   }
   const std::string now = NowTimestamp();
-  chat::BranchRow nb;
+  store::BranchRow nb;
   nb.id = NewUuid();
   nb.session_id = m.session_id;
   nb.tip_message_id = msg_id;
@@ -310,8 +310,8 @@ Result<json> Fork(Context& ctx, Args& a) {
   nb.created_by = ctx.profile_id();
   nb.created_at = nb.updated_at = now;
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  KS_RETURN_IF_ERROR(chat::InsertBranch(ctx.db(), nb));
-  KS_RETURN_IF_ERROR(chat::MarkBranchRoot(ctx.db(), msg_id));
+  KS_RETURN_IF_ERROR(store::InsertBranch(ctx.db(), nb));
+  KS_RETURN_IF_ERROR(store::MarkBranchRoot(ctx.db(), msg_id));
   KS_RETURN_IF_ERROR(tx.Commit());
   return BranchJson(nb);
 }
@@ -327,12 +327,12 @@ Result<json> History(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto limit, a.Int("limit", 1, 1000000));
   KS_ASSIGN_OR_RETURN(auto as_text, a.Bool("asText"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::BranchRow b, RequireBranch(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::BranchRow b, RequireBranch(ctx, id));
   KS_RETURN_IF_ERROR(RequireSession(ctx, b.session_id, "branchId").status());
   if (!as_text.value_or(false)) {
     json out = json::array();
     if (!b.tip_message_id) return out;
-    KS_ASSIGN_OR_RETURN(auto rows, chat::History(ctx.db(), *b.tip_message_id, limit.value_or(1000000)));
+    KS_ASSIGN_OR_RETURN(auto rows, store::History(ctx.db(), *b.tip_message_id, limit.value_or(1000000)));
     for (const auto& m : rows) {
       KS_ASSIGN_OR_RETURN(json j, MessageJson(ctx, m));
       out.push_back(std::move(j));
@@ -343,8 +343,8 @@ Result<json> History(Context& ctx, Args& a) {
   // Each message's text, tip first; joined root first below.
   std::vector<std::string> parts;
   CitationCache cache;
-  KS_RETURN_IF_ERROR(chat::VisitHistory(ctx.db(), *b.tip_message_id, limit.value_or(1000000),
-                                        [&](int64_t, const chat::MessageView& m) {
+  KS_RETURN_IF_ERROR(store::VisitHistory(ctx.db(), *b.tip_message_id, limit.value_or(1000000),
+                                        [&](int64_t, const store::MessageView& m) {
                                           return AppendMessageText(ctx, m, cache, parts.emplace_back());
                                         }));
   size_t size = 2;
@@ -364,10 +364,10 @@ Result<json> GetMessage(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("messageId"));
   KS_ASSIGN_OR_RETURN(auto steps, a.Bool("includeSteps"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::MessageRow m, RequireMessage(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::MessageRow m, RequireMessage(ctx, id));
   KS_ASSIGN_OR_RETURN(json j, MessageJson(ctx, m));
   if (steps.value_or(false)) {
-    KS_ASSIGN_OR_RETURN(auto rows, chat::StepsOfMessage(ctx.db(), id));
+    KS_ASSIGN_OR_RETURN(auto rows, store::StepsOfMessage(ctx.db(), id));
     json s = json::array();
     for (const auto& r : rows) {
       s.push_back(json{{"id", r.id},
@@ -384,15 +384,15 @@ Result<json> GetMessage(Context& ctx, Args& a) {
 }
 
 // Inserts a message as the branch's new tip (the caller holds the transaction).
-Result<chat::MessageRow> AddToBranch(Context& ctx, chat::BranchRow& b, const std::string& role, const std::string& text,
+Result<store::MessageRow> AddToBranch(Context& ctx, store::BranchRow& b, const std::string& role, const std::string& text,
                                      const std::string& status, const json& metadata,
                                      const std::optional<std::string>& model, const std::optional<std::string>& agent,
                                      const std::string& now) {
-  chat::MessageRow m;
+  store::MessageRow m;
   m.id = NewUuid();
   m.session_id = b.session_id;
   m.parent_message_id = b.tip_message_id;
-  KS_ASSIGN_OR_RETURN(m.sequence_number, chat::TakeSequence(ctx.db(), b.session_id));
+  KS_ASSIGN_OR_RETURN(m.sequence_number, store::TakeSequence(ctx.db(), b.session_id));
   m.role = role;
   m.text = text;
   m.status = status;
@@ -400,18 +400,18 @@ Result<chat::MessageRow> AddToBranch(Context& ctx, chat::BranchRow& b, const std
   m.model_version = model;
   m.agent_id = agent;
   m.created_at = now;
-  KS_RETURN_IF_ERROR(chat::InsertMessage(ctx.db(), m));
+  KS_RETURN_IF_ERROR(store::InsertMessage(ctx.db(), m));
   b.tip_message_id = m.id;
   b.updated_at = now;
-  KS_RETURN_IF_ERROR(chat::UpdateBranch(ctx.db(), b));
+  KS_RETURN_IF_ERROR(store::UpdateBranch(ctx.db(), b));
   return m;
 }
 
 Status TouchSession(Context& ctx, const std::string& id, const std::string& now) {
-  KS_ASSIGN_OR_RETURN(auto s, chat::FindSession(ctx.db(), id));
+  KS_ASSIGN_OR_RETURN(auto s, store::FindSession(ctx.db(), id));
   if (!s) return Status::Ok();
   s->updated_at = now;
-  return chat::UpdateSession(ctx.db(), *s);
+  return store::UpdateSession(ctx.db(), *s);
 }
 
 // append(sessionId, {role, text, branchId?}): a message without generation (imports, tests).
@@ -421,12 +421,12 @@ Result<json> Append(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto role, a.Enum("role", {"user", "assistant", "system"}));
   KS_ASSIGN_OR_RETURN(std::string text, a.RequiredString("text", StringRule{kMaxMessageBytes, false, false, false}));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, RequireSession(ctx, session_id));
-  KS_ASSIGN_OR_RETURN(chat::BranchRow b, TargetBranch(ctx, s, branch_id));
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, RequireSession(ctx, session_id));
+  KS_ASSIGN_OR_RETURN(store::BranchRow b, TargetBranch(ctx, s, branch_id));
   KS_RETURN_IF_ERROR(RequireWritableBranch(b));
   const std::string now = NowTimestamp();
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  KS_ASSIGN_OR_RETURN(chat::MessageRow m, AddToBranch(ctx, b, role.value_or("user"), text, "complete", json::object(),
+  KS_ASSIGN_OR_RETURN(store::MessageRow m, AddToBranch(ctx, b, role.value_or("user"), text, "complete", json::object(),
                                                       std::nullopt, std::nullopt, now));
   KS_RETURN_IF_ERROR(TouchSession(ctx, s.id, now));
   KS_RETURN_IF_ERROR(tx.Commit());
@@ -445,9 +445,9 @@ Result<json> SetFeedbackMethod(Context& ctx, Args& a) {
     fb = field.value;
   }
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::MessageRow m, RequireMessage(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::MessageRow m, RequireMessage(ctx, id));
   if (m.role != "assistant") return FailedPrecondition("feedback is for assistant messages", "messageId");
-  KS_RETURN_IF_ERROR(chat::SetFeedback(ctx.db(), id, fb));
+  KS_RETURN_IF_ERROR(store::SetFeedback(ctx.db(), id, fb));
   m.user_feedback = fb;
   return MessageJson(ctx, m);
 }
@@ -460,12 +460,12 @@ Result<json> UpdateBranchMethod(Context& ctx, Args& a, bool archive) {
     title = t;
   }
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::BranchRow b, RequireBranch(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::BranchRow b, RequireBranch(ctx, id));
   KS_RETURN_IF_ERROR(RequireSession(ctx, b.session_id, "branchId").status());
   if (title) b.title = *title;
   if (archive) b.status = "archived";
   b.updated_at = NowTimestamp();
-  KS_RETURN_IF_ERROR(chat::UpdateBranch(ctx.db(), b));
+  KS_RETURN_IF_ERROR(store::UpdateBranch(ctx.db(), b));
   return BranchJson(b);
 }
 Result<json> RenameBranch(Context& ctx, Args& a) { return UpdateBranchMethod(ctx, a, false); }
@@ -474,8 +474,8 @@ Result<json> ArchiveBranch(Context& ctx, Args& a) { return UpdateBranchMethod(ct
 // ---- send: prepare, commit, fail ---------------------------------------------------------------
 
 struct SendTarget {
-  chat::SessionRow session;
-  chat::BranchRow branch;
+  store::SessionRow session;
+  store::BranchRow branch;
   std::string text;
 };
 
@@ -537,14 +537,14 @@ Result<json> Prepare(Context& ctx, Args& a) {
   // The agent of the session, if any.
   json agent = nullptr;
   if (t.session.agent_id) {
-    KS_ASSIGN_OR_RETURN(auto ag, chat::FindAgent(ctx.db(), *t.session.agent_id));
+    KS_ASSIGN_OR_RETURN(auto ag, store::FindAgent(ctx.db(), *t.session.agent_id));
     if (ag && !ag->deleted_at) {
       in.system = ag->system_prompt;
       agent = json{{"id", ag->id}, {"name", ag->name}, {"modelConfig", ParseStoredJson(ag->model_config, json::object())}};
     }
   }
   if (t.branch.tip_message_id) {
-    KS_ASSIGN_OR_RETURN(auto hist, chat::History(ctx.db(), *t.branch.tip_message_id, history_limit.value_or(20)));
+    KS_ASSIGN_OR_RETURN(auto hist, store::History(ctx.db(), *t.branch.tip_message_id, history_limit.value_or(20)));
     for (const auto& m : hist) {
       if (m.status != "complete") continue;  // failed answers are shown, not replayed to the model
       in.history.push_back(chat::Turn{m.role, m.text});
@@ -668,7 +668,7 @@ Result<Outcome> ReadOutcome(Context& ctx, Args& a) {
 // Writes the question and the answer (complete or failed) with their steps and links.
 Result<json> WriteOutcome(Context& ctx, Outcome& o, const std::optional<json>& error) {
   const std::string now = NowTimestamp();
-  chat::BranchRow& b = o.target.branch;
+  store::BranchRow& b = o.target.branch;
   const bool failed = error.has_value();
   // Citations: numbers the answer uses that name a source; the chunk must exist now and its source
   // be live, or the citation is dropped (it never points at something that was not there).
@@ -711,15 +711,15 @@ Result<json> WriteOutcome(Context& ctx, Outcome& o, const std::optional<json>& e
     meta["partialChars"] = static_cast<int64_t>(o.answer.size());
   }
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  KS_ASSIGN_OR_RETURN(chat::MessageRow q, AddToBranch(ctx, b, "user", o.target.text, "complete", json::object(),
+  KS_ASSIGN_OR_RETURN(store::MessageRow q, AddToBranch(ctx, b, "user", o.target.text, "complete", json::object(),
                                                       std::nullopt, std::nullopt, now));
   // A failed answer keeps no partial text: its content is empty and its metadata says why.
-  KS_ASSIGN_OR_RETURN(chat::MessageRow r, AddToBranch(ctx, b, "assistant", failed ? std::string() : o.answer,
+  KS_ASSIGN_OR_RETURN(store::MessageRow r, AddToBranch(ctx, b, "assistant", failed ? std::string() : o.answer,
                                                       failed ? "failed" : "complete", meta, o.model,
                                                       o.target.session.agent_id, now));
   int idx = 0;
   auto step = [&](const std::string& type, const std::string& content, const json& md) -> Status {
-    chat::StepRow s;
+    store::StepRow s;
     s.id = NewUuid();
     s.final_message_id = r.id;
     s.agent_id = o.target.session.agent_id;
@@ -728,7 +728,7 @@ Result<json> WriteOutcome(Context& ctx, Outcome& o, const std::optional<json>& e
     s.text = content;
     s.generation_metadata = md.dump();
     s.created_at = now;
-    return chat::InsertStep(ctx.db(), s);
+    return store::InsertStep(ctx.db(), s);
   };
   KS_RETURN_IF_ERROR(step("retrieval", retrieved.dump(), json{{"performance_metrics", o.retrieval_timings},
                                                              {"step_specific_data", {{"sources", o.sources.size()},
@@ -743,7 +743,7 @@ Result<json> WriteOutcome(Context& ctx, Outcome& o, const std::optional<json>& e
                             json{{"generation_config", o.generation_config}, {"performance_metrics", o.performance}}));
   }
   for (const Link& l : links) {
-    chat::LinkRow row;
+    store::LinkRow row;
     row.id = NewUuid();
     row.query_message_id = q.id;
     row.response_message_id = r.id;
@@ -761,7 +761,7 @@ Result<json> WriteOutcome(Context& ctx, Outcome& o, const std::optional<json>& e
     row.link_metadata = json{{"citation_number", l.ref->n}, {"relevance_score", l.ref->score},
                              {"source_title", l.title}, {"excerpt", body}}.dump();
     row.created_at = now;
-    KS_RETURN_IF_ERROR(chat::InsertLink(ctx.db(), row));
+    KS_RETURN_IF_ERROR(store::InsertLink(ctx.db(), row));
   }
   KS_RETURN_IF_ERROR(TouchSession(ctx, o.target.session.id, now));
   KS_RETURN_IF_ERROR(tx.Commit());
@@ -800,7 +800,7 @@ namespace {
 // and sources that exist now (`deleted` when the source is deleted, `purged` when the chunk is
 // gone). `cache.source_deleted` remembers sources across the messages of one call.
 Result<json> CitationsJson(Context& ctx, const std::string& message_id, CitationCache& cache) {
-  KS_ASSIGN_OR_RETURN(auto links, chat::LinksOfMessage(ctx.db(), message_id));
+  KS_ASSIGN_OR_RETURN(auto links, store::LinksOfMessage(ctx.db(), message_id));
   json cites = json::array();
   for (const auto& l : links) {
     json lm = ParseStoredJson(l.link_metadata, json::object());
@@ -863,7 +863,7 @@ void AppendOptString(std::string& out, const std::optional<std::string_view>& v)
 
 }  // namespace
 
-Status AppendMessageText(Context& ctx, const chat::MessageView& m, CitationCache& cache, std::string& out) {
+Status AppendMessageText(Context& ctx, const store::MessageView& m, CitationCache& cache, std::string& out) {
   // The same object as MessageJson, keys in the same (sorted) order. The stored metadata is valid
   // JSON (a CHECK on the column), written by json::dump, so it is copied as it is.
   out.reserve(out.size() + m.text.size() + m.response_metadata.size() + 320);
@@ -909,7 +909,7 @@ Status AppendMessageText(Context& ctx, const chat::MessageView& m, CitationCache
   return Status::Ok();
 }
 
-Result<json> MessageJson(Context& ctx, const chat::MessageRow& m) {
+Result<json> MessageJson(Context& ctx, const store::MessageRow& m) {
   json meta = ParseStoredJson(m.response_metadata, json::object());
   json j{{"id", m.id},
          {"sessionId", m.session_id},

@@ -8,15 +8,15 @@
 
 namespace kspace::api {
 
-Result<chat::AgentRow> RequireAgent(Context& ctx, const std::string& id, const char* field) {
-  KS_ASSIGN_OR_RETURN(auto a, chat::FindAgent(ctx.db(), id));
+Result<store::AgentRow> RequireAgent(Context& ctx, const std::string& id, const char* field) {
+  KS_ASSIGN_OR_RETURN(auto a, store::FindAgent(ctx.db(), id));
   if (!a || a->deleted_at) return NotFound("no agent with id " + id, field);
   return std::move(*a);
 }
 
 namespace {
 
-json AgentJson(const chat::AgentRow& a) {
+json AgentJson(const store::AgentRow& a) {
   return json{{"id", a.id},
               {"name", a.name},
               {"agentType", a.agent_type},
@@ -29,7 +29,7 @@ json AgentJson(const chat::AgentRow& a) {
               {"updatedAt", a.updated_at}};
 }
 
-Status ReadAgentFields(Args& a, chat::AgentRow& r, bool create) {
+Status ReadAgentFields(Args& a, store::AgentRow& r, bool create) {
   if (create) {
     KS_ASSIGN_OR_RETURN(r.name, a.RequiredString("name", kShortRule));
   } else {
@@ -51,43 +51,43 @@ Status ReadAgentFields(Args& a, chat::AgentRow& r, bool create) {
   return a.Finish();
 }
 
-Status CheckAgentName(Context& ctx, const chat::AgentRow& r) {
-  KS_ASSIGN_OR_RETURN(auto other, chat::FindAgentByName(ctx.db(), r.name));
+Status CheckAgentName(Context& ctx, const store::AgentRow& r) {
+  KS_ASSIGN_OR_RETURN(auto other, store::FindAgentByName(ctx.db(), r.name));
   if (other && other->id != r.id) return Status(Code::kAlreadyExists, "an agent named \"" + r.name + "\" exists", "name");
   return Status::Ok();
 }
 
 Result<json> AgentCreate(Context& ctx, Args& a) {
-  chat::AgentRow r;
+  store::AgentRow r;
   KS_RETURN_IF_ERROR(ReadAgentFields(a, r, true));
   r.id = NewUuid();
   r.created_by = ctx.profile_id();
   r.created_at = r.updated_at = NowTimestamp();
   KS_RETURN_IF_ERROR(CheckAgentName(ctx, r));
-  KS_RETURN_IF_ERROR(chat::InsertAgent(ctx.db(), r));
+  KS_RETURN_IF_ERROR(store::InsertAgent(ctx.db(), r));
   return AgentJson(r);
 }
 
 Result<json> AgentUpdate(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("agentId"));
-  KS_ASSIGN_OR_RETURN(chat::AgentRow r, RequireAgent(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::AgentRow r, RequireAgent(ctx, id));
   KS_RETURN_IF_ERROR(ReadAgentFields(a, r, false));
   r.updated_at = NowTimestamp();
   KS_RETURN_IF_ERROR(CheckAgentName(ctx, r));
-  KS_RETURN_IF_ERROR(chat::UpdateAgent(ctx.db(), r));
+  KS_RETURN_IF_ERROR(store::UpdateAgent(ctx.db(), r));
   return AgentJson(r);
 }
 
 Result<json> AgentGet(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("agentId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::AgentRow r, RequireAgent(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::AgentRow r, RequireAgent(ctx, id));
   return AgentJson(r);
 }
 
 Result<json> AgentList(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(auto rows, chat::ListAgents(ctx.db()));
+  KS_ASSIGN_OR_RETURN(auto rows, store::ListAgents(ctx.db()));
   json out = json::array();
   for (const auto& r : rows) out.push_back(AgentJson(r));
   return out;
@@ -97,16 +97,16 @@ Result<json> AgentList(Context& ctx, Args& a) {
 Result<json> AgentDelete(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("agentId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::AgentRow r, RequireAgent(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::AgentRow r, RequireAgent(ctx, id));
   r.deleted_at = r.updated_at = NowTimestamp();
   r.is_active = false;
-  KS_RETURN_IF_ERROR(chat::UpdateAgent(ctx.db(), r));
+  KS_RETURN_IF_ERROR(store::UpdateAgent(ctx.db(), r));
   return json{{"agentId", id}, {"deleted", true}};
 }
 
 // ---- providers -------------------------------------------------------------------------------
 
-json ProviderJson(const chat::ProviderRow& p, bool with_sealed) {
+json ProviderJson(const store::ProviderRow& p, bool with_sealed) {
   json j{{"name", p.name},
          {"kind", p.kind},
          {"baseUrl", p.base_url ? json(*p.base_url) : json(nullptr)},
@@ -122,7 +122,7 @@ json ProviderJson(const chat::ProviderRow& p, bool with_sealed) {
 
 // providerPut (called by the worker's providers.set job, which seals the key first).
 Result<json> ProviderPut(Context& ctx, Args& a) {
-  chat::ProviderRow p;
+  store::ProviderRow p;
   KS_ASSIGN_OR_RETURN(p.name, a.RequiredString("name", kShortRule));
   KS_ASSIGN_OR_RETURN(p.kind, a.RequiredEnum("kind", {"openai", "extractive"}));
   KS_ASSIGN_OR_RETURN(auto base, a.String("baseUrl", kUrlRule));
@@ -150,20 +150,20 @@ Result<json> ProviderPut(Context& ctx, Args& a) {
   if (options) p.options = options->dump();
   p.is_default = is_default.value_or(false);
   const std::string now = NowTimestamp();
-  KS_ASSIGN_OR_RETURN(auto existing, chat::FindProvider(ctx.db(), p.name));
+  KS_ASSIGN_OR_RETURN(auto existing, store::FindProvider(ctx.db(), p.name));
   p.id = existing ? existing->id : NewUuid();
   p.created_at = existing ? existing->created_at : now;
   p.updated_at = now;
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-  if (p.is_default) KS_RETURN_IF_ERROR(chat::ClearDefaultProvider(ctx.db()));
-  KS_RETURN_IF_ERROR(chat::UpsertProvider(ctx.db(), p));
+  if (p.is_default) KS_RETURN_IF_ERROR(store::ClearDefaultProvider(ctx.db()));
+  KS_RETURN_IF_ERROR(store::UpsertProvider(ctx.db(), p));
   KS_RETURN_IF_ERROR(tx.Commit());
   return ProviderJson(p, false);
 }
 
 Result<json> ProviderList(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(auto rows, chat::ListProviders(ctx.db()));
+  KS_ASSIGN_OR_RETURN(auto rows, store::ListProviders(ctx.db()));
   json out = json::array();
   for (const auto& r : rows) out.push_back(ProviderJson(r, false));
   return out;
@@ -175,29 +175,29 @@ Result<json> ProviderGet(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto name, a.String("name", kShortRule));
   KS_RETURN_IF_ERROR(a.Finish());
   if (name) {
-    KS_ASSIGN_OR_RETURN(auto p, chat::FindProvider(ctx.db(), *name));
+    KS_ASSIGN_OR_RETURN(auto p, store::FindProvider(ctx.db(), *name));
     if (!p) {
       if (*name == "extractive") return json(nullptr);
       return NotFound("no provider named \"" + *name + "\"", "provider");
     }
     return ProviderJson(*p, true);
   }
-  KS_ASSIGN_OR_RETURN(auto p, chat::DefaultProvider(ctx.db()));
+  KS_ASSIGN_OR_RETURN(auto p, store::DefaultProvider(ctx.db()));
   return p ? ProviderJson(*p, true) : json(nullptr);
 }
 
 Result<json> ProviderDelete(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string name, a.RequiredString("name", kShortRule));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(auto p, chat::FindProvider(ctx.db(), name));
+  KS_ASSIGN_OR_RETURN(auto p, store::FindProvider(ctx.db(), name));
   if (!p) return NotFound("no provider named \"" + name + "\"", "name");
-  KS_RETURN_IF_ERROR(chat::DeleteProvider(ctx.db(), name));
+  KS_RETURN_IF_ERROR(store::DeleteProvider(ctx.db(), name));
   return json{{"name", name}, {"deleted", true}};
 }
 
 Result<json> KeyringGet(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(auto k, chat::GetKeyring(ctx.db()));
+  KS_ASSIGN_OR_RETURN(auto k, store::GetKeyring(ctx.db()));
   if (!k) return json(nullptr);
   return json{{"kdf", k->kdf}, {"params", ParseStoredJson(k->params, json::object())},
               {"verifier", ParseStoredJson(k->verifier, json::object())}, {"createdAt", k->created_at}};
@@ -206,19 +206,19 @@ Result<json> KeyringGet(Context& ctx, Args& a) {
 // keyringInit: the first unlock records the KDF parameters and a verifier. A keyring that exists
 // is only replaced with `replace` (re-keying; the worker re-seals every provider key first).
 Result<json> KeyringInit(Context& ctx, Args& a) {
-  chat::Keyring k;
+  store::Keyring k;
   KS_ASSIGN_OR_RETURN(k.kdf, a.RequiredEnum("kdf", {"PBKDF2-SHA256", "key"}));
   KS_ASSIGN_OR_RETURN(auto params, a.Object("params", 4096));
   KS_ASSIGN_OR_RETURN(auto verifier, a.Object("verifier", 4096));
   KS_ASSIGN_OR_RETURN(auto replace, a.Bool("replace"));
   KS_RETURN_IF_ERROR(a.Finish());
   if (!verifier) return InvalidArgument("verifier is required", "verifier");
-  KS_ASSIGN_OR_RETURN(auto existing, chat::GetKeyring(ctx.db()));
+  KS_ASSIGN_OR_RETURN(auto existing, store::GetKeyring(ctx.db()));
   if (existing && !replace.value_or(false)) return Status(Code::kAlreadyExists, "the keyring exists", "keyring");
   k.params = params.value_or(json::object()).dump();
   k.verifier = verifier->dump();
   k.created_at = NowTimestamp();
-  KS_RETURN_IF_ERROR(chat::PutKeyring(ctx.db(), k));
+  KS_RETURN_IF_ERROR(store::PutKeyring(ctx.db(), k));
   return json{{"ok", true}};
 }
 

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "api/context.h"
-#include "chat/chat_store.h"
-#include "chat/memory_store.h"
+#include "store/chats.h"
+#include "store/memories.h"
 
 namespace kspace::api {
 
@@ -15,24 +15,24 @@ inline constexpr size_t kMaxMessageBytes = 256 * 1024;
 // Largest answer a provider may produce, in bytes.
 inline constexpr size_t kMaxAnswerBytes = 1024 * 1024;
 
-Result<chat::SessionRow> RequireSession(Context& ctx, const std::string& id, const char* field = "sessionId");
-Result<chat::BranchRow> RequireBranch(Context& ctx, const std::string& id, const char* field = "branchId");
-Result<chat::MessageRow> RequireMessage(Context& ctx, const std::string& id, const char* field = "messageId");
-Result<chat::AgentRow> RequireAgent(Context& ctx, const std::string& id, const char* field = "agentId");
+Result<store::SessionRow> RequireSession(Context& ctx, const std::string& id, const char* field = "sessionId");
+Result<store::BranchRow> RequireBranch(Context& ctx, const std::string& id, const char* field = "branchId");
+Result<store::MessageRow> RequireMessage(Context& ctx, const std::string& id, const char* field = "messageId");
+Result<store::AgentRow> RequireAgent(Context& ctx, const std::string& id, const char* field = "agentId");
 // The message as the API returns it, with citations (degraded when their chunk or source is gone).
-Result<json> MessageJson(Context& ctx, const chat::MessageRow& m);
+Result<json> MessageJson(Context& ctx, const store::MessageRow& m);
 // What citation checks remember within one call: source id -> deleted (or missing).
 struct CitationCache {
   std::map<std::string, bool> source_deleted;
 };
 // Appends the JSON text of exactly the object MessageJson returns (same keys, same order) without
 // building json objects: the hot path of chatHistory.
-Status AppendMessageText(Context& ctx, const chat::MessageView& m, CitationCache& cache, std::string& out);
+Status AppendMessageText(Context& ctx, const store::MessageView& m, CitationCache& cache, std::string& out);
 // Makes sure the memory vectors are loaded.
 Status EnsureMemoryIndex(Context& ctx);
 // Memory search, for chat retrieval too: the best `k` memories for `query` visible from `space_id`.
 struct MemoryHit {
-  chat::MemoryRow row;
+  store::MemoryRow row;
   double relevance = 0, similarity = 0, vector = 0, text = 0;
 };
 struct MemorySearchOptions {
@@ -45,6 +45,6 @@ struct MemorySearchOptions {
   int64_t k = 10;
 };
 Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& query, const MemorySearchOptions& o);
-json MemoryToJson(const chat::MemoryRow& m);
+json MemoryToJson(const store::MemoryRow& m);
 
 }  // namespace kspace::api

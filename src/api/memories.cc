@@ -15,7 +15,7 @@
 
 namespace kspace::api {
 
-json MemoryToJson(const chat::MemoryRow& m) {
+json MemoryToJson(const store::MemoryRow& m) {
   return json{{"id", m.id},
               {"scope", m.scope},
               {"spaceId", m.space_id ? json(*m.space_id) : json(nullptr)},
@@ -33,7 +33,7 @@ json MemoryToJson(const chat::MemoryRow& m) {
 Status EnsureMemoryIndex(Context& ctx) {
   chat::MemoryIndex& idx = ctx.state.memories;
   if (idx.loaded()) return Status::Ok();
-  KS_RETURN_IF_ERROR(chat::ForEachMemoryVector(
+  KS_RETURN_IF_ERROR(store::ForEachMemoryVector(
       ctx.db(), [&](int64_t label, std::span<const uint8_t> v, double importance, const std::string* space) {
         return idx.Put(label, v, static_cast<float>(importance), idx.SpaceKey(space));
       }));
@@ -52,7 +52,7 @@ Result<std::vector<float>> Embed(Context& ctx, const std::string& text) {
 }
 
 // Brings the in-memory vectors in step with a committed row.
-Status SyncIndex(Context& ctx, const chat::MemoryRow& m, const std::vector<uint8_t>* vec) {
+Status SyncIndex(Context& ctx, const store::MemoryRow& m, const std::vector<uint8_t>* vec) {
   chat::MemoryIndex& idx = ctx.state.memories;
   if (!idx.loaded()) return Status::Ok();  // loaded from SQLite on first use
   if (m.deleted_at) {
@@ -66,19 +66,19 @@ Status SyncIndex(Context& ctx, const chat::MemoryRow& m, const std::vector<uint8
     return Status::Ok();
   }
   // Restored: its stored vector comes back.
-  Result<std::vector<uint8_t>> stored = chat::MemoryVector(ctx.db(), m.label);
+  Result<std::vector<uint8_t>> stored = store::MemoryVector(ctx.db(), m.label);
   if (!stored.ok()) return Internal("memory " + m.id + " has no vector: " + stored.status().message());
   return idx.Put(m.label, *stored, static_cast<float>(m.importance), idx.SpaceKey(space));
 }
 
-Result<chat::MemoryRow> RequireMemory(Context& ctx, const std::string& id) {
-  KS_ASSIGN_OR_RETURN(auto m, chat::FindMemory(ctx.db(), id));
+Result<store::MemoryRow> RequireMemory(Context& ctx, const std::string& id) {
+  KS_ASSIGN_OR_RETURN(auto m, store::FindMemory(ctx.db(), id));
   if (!m) return NotFound("no memory with id " + id, "memoryId");
   return std::move(*m);
 }
 
 // Optional fields shared by add, update and remember.
-Status ReadMemoryFields(Args& a, chat::MemoryRow& m, bool content_required) {
+Status ReadMemoryFields(Args& a, store::MemoryRow& m, bool content_required) {
   if (content_required) {
     KS_ASSIGN_OR_RETURN(m.content, a.RequiredString("content", StringRule{kMaxMemoryBytes, false, false, true}));
   } else {
@@ -94,7 +94,7 @@ Status ReadMemoryFields(Args& a, chat::MemoryRow& m, bool content_required) {
   return Status::Ok();
 }
 
-Result<json> Insert(Context& ctx, chat::MemoryRow& m) {
+Result<json> Insert(Context& ctx, store::MemoryRow& m) {
   m.id = NewUuid();
   m.user_id = ctx.profile_id();
   m.created_at = m.updated_at = NowTimestamp();
@@ -103,14 +103,14 @@ Result<json> Insert(Context& ctx, chat::MemoryRow& m) {
   KS_RETURN_IF_ERROR(EnsureMemoryIndex(ctx));
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-    KS_RETURN_IF_ERROR(chat::InsertMemory(ctx.db(), m, q, std::string(ctx.state.builtin.id())));
+    KS_RETURN_IF_ERROR(store::InsertMemory(ctx.db(), m, q, std::string(ctx.state.builtin.id())));
     KS_RETURN_IF_ERROR(tx.Commit());
   }
   KS_RETURN_IF_ERROR(SyncIndex(ctx, m, &q));
   return MemoryToJson(m);
 }
 
-Status ReadScope(Context& ctx, Args& a, chat::MemoryRow& m) {
+Status ReadScope(Context& ctx, Args& a, store::MemoryRow& m) {
   KS_ASSIGN_OR_RETURN(auto scope, a.Enum("scope", {"user", "space"}));
   KS_ASSIGN_OR_RETURN(auto space_id, a.Id("spaceId"));
   m.scope = scope.value_or(space_id ? "space" : "user");
@@ -125,7 +125,7 @@ Status ReadScope(Context& ctx, Args& a, chat::MemoryRow& m) {
 }
 
 Result<json> Add(Context& ctx, Args& a) {
-  chat::MemoryRow m;
+  store::MemoryRow m;
   KS_RETURN_IF_ERROR(ReadMemoryFields(a, m, true));
   KS_ASSIGN_OR_RETURN(auto st, a.Enum("sourceType", {"chat", "document", "manual", "import"}));
   if (st) m.source_type = *st;
@@ -140,13 +140,13 @@ Result<json> Add(Context& ctx, Args& a) {
 // scoped to the message's space unless scope "user".
 Result<json> Remember(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string msg_id, a.RequiredId("messageId"));
-  chat::MemoryRow m;
+  store::MemoryRow m;
   KS_RETURN_IF_ERROR(ReadMemoryFields(a, m, false));
   KS_ASSIGN_OR_RETURN(auto scope, a.Enum("scope", {"user", "space"}));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::MessageRow msg, RequireMessage(ctx, msg_id));
+  KS_ASSIGN_OR_RETURN(store::MessageRow msg, RequireMessage(ctx, msg_id));
   if (msg.status != "complete") return FailedPrecondition("a failed answer cannot be remembered", "messageId");
-  KS_ASSIGN_OR_RETURN(chat::SessionRow s, RequireSession(ctx, msg.session_id, "messageId"));
+  KS_ASSIGN_OR_RETURN(store::SessionRow s, RequireSession(ctx, msg.session_id, "messageId"));
   if (m.content.empty()) {
     m.content = msg.text.size() > kMaxMemoryBytes ? msg.text.substr(0, kMaxMemoryBytes) : msg.text;
     while (!m.content.empty() && (static_cast<unsigned char>(m.content.back()) & 0xc0) == 0x80) m.content.pop_back();
@@ -164,7 +164,7 @@ Result<json> Remember(Context& ctx, Args& a) {
 
 Result<json> Update(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("memoryId"));
-  KS_ASSIGN_OR_RETURN(chat::MemoryRow m, RequireMemory(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::MemoryRow m, RequireMemory(ctx, id));
   const std::string old_content = m.content;
   KS_RETURN_IF_ERROR(ReadMemoryFields(a, m, false));
   KS_RETURN_IF_ERROR(a.Finish());
@@ -177,7 +177,7 @@ Result<json> Update(Context& ctx, Args& a) {
   }
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-    KS_RETURN_IF_ERROR(chat::UpdateMemory(ctx.db(), m, q, true));
+    KS_RETURN_IF_ERROR(store::UpdateMemory(ctx.db(), m, q, true));
     KS_RETURN_IF_ERROR(tx.Commit());
   }
   KS_RETURN_IF_ERROR(SyncIndex(ctx, m, q.empty() ? nullptr : &q));
@@ -187,14 +187,14 @@ Result<json> Update(Context& ctx, Args& a) {
 Result<json> SetDeleted(Context& ctx, Args& a, bool deleted) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("memoryId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::MemoryRow m, RequireMemory(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::MemoryRow m, RequireMemory(ctx, id));
   if (m.deleted_at.has_value() == deleted) return MemoryToJson(m);  // idempotent
   const bool was_live = !m.deleted_at;
   m.updated_at = NowTimestamp();
   m.deleted_at = deleted ? std::optional<std::string>(m.updated_at) : std::nullopt;
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
-    KS_RETURN_IF_ERROR(chat::UpdateMemory(ctx.db(), m, {}, was_live));
+    KS_RETURN_IF_ERROR(store::UpdateMemory(ctx.db(), m, {}, was_live));
     KS_RETURN_IF_ERROR(tx.Commit());
   }
   KS_RETURN_IF_ERROR(SyncIndex(ctx, m, nullptr));
@@ -206,12 +206,12 @@ Result<json> Restore(Context& ctx, Args& a) { return SetDeleted(ctx, a, false); 
 Result<json> Get(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("memoryId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  KS_ASSIGN_OR_RETURN(chat::MemoryRow m, RequireMemory(ctx, id));
+  KS_ASSIGN_OR_RETURN(store::MemoryRow m, RequireMemory(ctx, id));
   return MemoryToJson(m);
 }
 
 Result<json> List(Context& ctx, Args& a) {
-  chat::MemoryQuery q;
+  store::MemoryQuery q;
   KS_ASSIGN_OR_RETURN(q.space_id, a.Id("spaceId"));
   KS_ASSIGN_OR_RETURN(q.scope, a.Enum("scope", {"user", "space"}));
   KS_ASSIGN_OR_RETURN(auto inc, a.Bool("includeDeleted"));
@@ -222,11 +222,11 @@ Result<json> List(Context& ctx, Args& a) {
   q.include_deleted = inc.value_or(false);
   q.limit = limit.value_or(1000);
   if (after) {
-    KS_ASSIGN_OR_RETURN(auto m, chat::FindMemory(ctx.db(), *after));
+    KS_ASSIGN_OR_RETURN(auto m, store::FindMemory(ctx.db(), *after));
     if (!m) return NotFound("no memory with id " + *after + " to continue after", "after");
     q.after_label = m->label;
   }
-  KS_ASSIGN_OR_RETURN(auto rows, chat::ListMemories(ctx.db(), q));
+  KS_ASSIGN_OR_RETURN(auto rows, store::ListMemories(ctx.db(), q));
   json out = json::array();
   for (const auto& m : rows) out.push_back(MemoryToJson(m));
   return out;
@@ -295,7 +295,7 @@ Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& q
   if (o.mode != "vector") {
     std::string match = search::BuildMatchQuery(query);
     if (!match.empty()) {
-      KS_ASSIGN_OR_RETURN(auto fts, chat::MemoryFtsSearch(ctx.db(), match, 1000));
+      KS_ASSIGN_OR_RETURN(auto fts, store::MemoryFtsSearch(ctx.db(), match, 1000));
       double best = 0;
       for (const auto& [label, score] : fts) best = std::max(best, score);
       for (const auto& [label, score] : fts) {
@@ -334,7 +334,7 @@ Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& q
   std::vector<int64_t> labels;
   for (const auto& t : top) labels.push_back(t.second);
   for (int64_t l : text_only) labels.push_back(l);
-  KS_ASSIGN_OR_RETURN(auto rows, chat::MemoriesByLabels(ctx.db(), labels));
+  KS_ASSIGN_OR_RETURN(auto rows, store::MemoriesByLabels(ctx.db(), labels));
   std::vector<MemoryHit> out;
   for (auto& r : rows) {
     if (r.deleted_at) continue;

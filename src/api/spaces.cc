@@ -1,7 +1,7 @@
 // Spaces: createSpace, getSpace, listSpaces, updateSpace, deleteSpace, restoreSpace, purgeSpace.
 #include "api/common.h"
 #include "api/convert.h"
-#include "chat/chat_store.h"
+#include "store/chats.h"
 #include "store/blobs.h"
 #include "store/chunks.h"
 #include "store/terms.h"
@@ -129,7 +129,7 @@ Result<json> PurgeSpace(Context& ctx, Args& a) {
   {
     KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
     std::vector<std::string> chat_blobs;
-    KS_RETURN_IF_ERROR(chat::PurgeSpaceChats(ctx.db(), id, chat_blobs, memory_labels));
+    KS_RETURN_IF_ERROR(store::PurgeSpaceChats(ctx.db(), id, chat_blobs, memory_labels));
     KS_RETURN_IF_ERROR(store::DeleteSpaceChunks(ctx.db(), id));
     KS_RETURN_IF_ERROR(store::DeleteSpaceLinks(ctx.db(), id));
     KS_RETURN_IF_ERROR(store::DeleteSpaceTermStats(ctx.db(), id));

@@ -1,23 +1,19 @@
-#include "chat/chat_store.h"
+#include "store/chats.h"
 
 #include <algorithm>
 
 #include "store/blobs.h"
 #include "util/sha256.h"
 
-namespace kspace::chat {
+namespace kspace::store {
 namespace {
 
-using store::CachedStatement;
-using store::BindOpt;
-using store::OptText;
-using store::Statement;
 
 
 // Stores `text` as a content-addressed blob and returns its hash.
 Result<std::string> PutText(Database& db, const std::string& text, const std::string& now) {
   std::string hash = Sha256Hex(text);
-  KS_RETURN_IF_ERROR(store::PutBlob(db, hash, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()), now).status());
+  KS_RETURN_IF_ERROR(PutBlob(db, hash, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()), now).status());
   return hash;
 }
 
@@ -649,4 +645,4 @@ Status PurgeSpaceChats(Database& db, const std::string& space_id, std::vector<st
   return Status::Ok();
 }
 
-}  // namespace kspace::chat
+}  // namespace kspace::store

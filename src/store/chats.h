@@ -14,7 +14,7 @@
 
 #include "store/db.h"
 
-namespace kspace::chat {
+namespace kspace::store {
 
 struct SessionRow {
   std::string id, space_id, user_id, title, session_type;
@@ -79,7 +79,6 @@ struct ProviderRow {
   std::string created_at, updated_at;
 };
 
-using store::Database;
 
 // Sessions.
 Status InsertSession(Database& db, const SessionRow& s);
@@ -165,4 +164,4 @@ struct Keyring {
 Result<std::optional<Keyring>> GetKeyring(Database& db);
 Status PutKeyring(Database& db, const Keyring& k);
 
-}  // namespace kspace::chat
+}  // namespace kspace::store

@@ -12,7 +12,7 @@
 
 #include "store/db.h"
 
-namespace kspace::chat {
+namespace kspace::store {
 
 struct MemoryRow {
   int64_t label = 0;  // assigned by InsertMemory
@@ -33,7 +33,6 @@ struct MemoryQuery {
   int64_t after_label = 0;  // paging: labels greater than this
 };
 
-using store::Database;
 
 // Inserts the row (sets label), its vector and its full-text entry.
 Status InsertMemory(Database& db, MemoryRow& m, std::span<const uint8_t> vector, const std::string& model_id);
@@ -51,4 +50,4 @@ Status ForEachMemoryVector(
 // Full-text matches: (label, bm25 score higher-better), best first.
 Result<std::vector<std::pair<int64_t, double>>> MemoryFtsSearch(Database& db, const std::string& match, int64_t limit);
 
-}  // namespace kspace::chat
+}  // namespace kspace::store

@@ -1,12 +1,10 @@
-#include "chat/memory_store.h"
+#include "store/memories.h"
 
 #include <nlohmann/json.hpp>
 
-namespace kspace::chat {
+namespace kspace::store {
 namespace {
 
-using store::CachedStatement;
-using store::Statement;
 
 constexpr const char* kCols =
     "label, id, user_id, scope, space_id, content, importance, tags, entities, source_type, source_ref, created_at, "
@@ -64,7 +62,7 @@ Status InsertMemory(Database& db, MemoryRow& m, std::span<const uint8_t> vector,
       "INSERT INTO memories(id, user_id, scope, space_id, content, importance, tags, entities, source_type, source_ref, "
       "created_at, updated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL) RETURNING label"));
   st->BindAll(m.id, m.user_id, m.scope);
-  store::BindOpt(*st, 4, m.space_id);
+  BindOpt(*st, 4, m.space_id);
   st->Bind(5, m.content);
   st->Bind(6, m.importance);
   st->Bind(7, m.tags);
@@ -78,7 +76,7 @@ Status InsertMemory(Database& db, MemoryRow& m, std::span<const uint8_t> vector,
   m.label = st->Int(0);
   KS_RETURN_IF_ERROR(st->Run());
   KS_ASSIGN_OR_RETURN(CachedStatement v, db.Prepare("INSERT INTO memory_vectors(label, model_id, vector) VALUES (?, ?, ?)"));
-  v->BindAll(m.label, model_id, store::Blob{vector.data(), vector.size()});
+  v->BindAll(m.label, model_id, Blob{vector.data(), vector.size()});
   KS_RETURN_IF_ERROR(v->Run());
   return FtsPut(db, m);
 }
@@ -88,12 +86,12 @@ Status UpdateMemory(Database& db, const MemoryRow& m, std::span<const uint8_t> v
       "UPDATE memories SET content = ?, importance = ?, tags = ?, entities = ?, source_ref = ?, updated_at = ?, "
       "deleted_at = ? WHERE label = ?"));
   st->BindAll(m.content, m.importance, m.tags, m.entities, m.source_ref, m.updated_at);
-  store::BindOpt(*st, 7, m.deleted_at);
+  BindOpt(*st, 7, m.deleted_at);
   st->Bind(8, m.label);
   KS_RETURN_IF_ERROR(st->Run());
   if (!vector.empty()) {
     KS_ASSIGN_OR_RETURN(CachedStatement v, db.Prepare("UPDATE memory_vectors SET vector = ? WHERE label = ?"));
-    v->BindAll(store::Blob{vector.data(), vector.size()}, m.label);
+    v->BindAll(Blob{vector.data(), vector.size()}, m.label);
     KS_RETURN_IF_ERROR(v->Run());
   }
   if (was_live) KS_RETURN_IF_ERROR(FtsDelete(db, m.label));
@@ -179,4 +177,4 @@ Result<std::vector<std::pair<int64_t, double>>> MemoryFtsSearch(Database& db, co
   return out;
 }
 
-}  // namespace kspace::chat
+}  // namespace kspace::store
