@@ -270,12 +270,15 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kRemove).status());
     }
     KS_RETURN_IF_ERROR(store::ReplaceSourceLinks(ctx.db(), row.id, p.links));
-    KS_RETURN_IF_ERROR(graph::OnSourceProcessed(ctx.db(), row, p.chunks, ctx.profile_id(), now));  // map
+    KS_RETURN_IF_ERROR(graph::OnSourceProcessed(ctx.db(), row, p.chunks, now));  // map
     row.status = "processed";
     row.error_message = std::nullopt;
     row.num_chunks = static_cast<int64_t>(p.chunks.size());
     KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
   }
+  // Wikilinks between the space's sources become edges once per batch (the sync reads the space's
+  // source nodes and links: once per source made an ingest quadratic).
+  KS_RETURN_IF_ERROR(graph::OnSourcesProcessed(ctx.db(), batch.space_id, ctx.profile_id(), now));  // map
   KS_RETURN_IF_ERROR(tx.Commit());
   // Count the committed sources in the space's term statistics (flushed when the job ends).
   KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), batch.space_id));

@@ -8,7 +8,7 @@
 namespace kspace::graph {
 
 Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, std::span<const store::ChunkRow> chunks,
-                         const std::string& user_id, const std::string& now) {
+                         const std::string& now) {
   std::vector<ChunkRef> refs;
   refs.reserve(chunks.size());
   for (const store::ChunkRow& c : chunks) {
@@ -25,9 +25,13 @@ Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, st
     }
     refs.push_back(ChunkRef{c.label, std::move(title)});
   }
-  KS_RETURN_IF_ERROR(SyncSourceNodes(db, source.space_id, source.id, source.title, source.media_type, refs,
-                                     source.deleted_at.has_value(), now));
-  return SyncWikilinkEdges(db, source.space_id, user_id, now);
+  return SyncSourceNodes(db, source.space_id, source.id, source.title, source.media_type, refs,
+                         source.deleted_at.has_value(), now);
+}
+
+Status OnSourcesProcessed(store::Database& db, const std::string& space_id, const std::string& user_id,
+                          const std::string& now) {
+  return SyncWikilinkEdges(db, space_id, user_id, now);
 }
 
 Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at) {

@@ -13,9 +13,13 @@
 namespace kspace::graph {
 
 // A source was (re)processed: its source node and one chunk node per chunk (old chunk nodes went
-// with their chunks), then the space's missing wikilink edges.
+// with their chunks).
 Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, std::span<const store::ChunkRow> chunks,
-                         const std::string& user_id, const std::string& now);
+                         const std::string& now);
+// A batch of a space's sources was processed: the space's missing wikilink edges. Once per batch,
+// not per source: it reads every source node and wikilink of the space.
+Status OnSourcesProcessed(store::Database& db, const std::string& space_id, const std::string& user_id,
+                          const std::string& now);
 // A source was soft-deleted (deleted_at set) or restored (nullopt): its nodes and their edges follow.
 Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at);
 // A source is about to be purged: nodes that must survive it are detached (the rest cascade).

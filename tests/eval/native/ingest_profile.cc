@@ -1,0 +1,92 @@
+// Native profile of the ingest pipeline: stages the Rust RFC corpus into a fresh file store and
+// processes it in the worker's batch sizes (64 sources / 2 MB), through Engine::Call exactly as
+// the worker does, then prints MB/s and the engine's per-stage timings. Run it under `perf record`
+// to see where ingest time goes without the wasm layer in the way.
+//   ingest_profile [rust-rfcs/text dir] [store file]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine.h"
+#include "store/posix_backend.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+json Call(kspace::Engine& e, const char* method, const json& args, std::span<const uint8_t> in = {}) {
+  kspace::Reply r = e.Call(method, args.dump(), in);
+  if (!r.status.ok()) {
+    std::fprintf(stderr, "%s failed: %s\n", method, r.status.message().c_str());
+    std::exit(1);
+  }
+  return json::parse(r.json);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const fs::path dir = argc > 1 ? argv[1] : "/work/shared/data/rust-rfcs/text";
+  const std::string file = argc > 2 ? argv[2] : "/tmp/ingest_profile.kspace";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().extension() == ".md") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<uint8_t> bytes;
+  json sources = json::array();
+  for (const fs::path& p : files) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    bytes.insert(bytes.end(), s.begin(), s.end());
+    sources.push_back({{"title", p.stem().string()}, {"mediaType", "document"}, {"origin", "vault"},
+                       {"mimeType", "text/markdown"}, {"path", fs::relative(p, dir).string()}, {"content", "text"},
+                       {"size", s.size()}});
+  }
+  for (const char* suffix : {"", "-wal", "-journal"}) fs::remove(file + suffix);
+  auto options = kspace::Engine::ParseOptions(json{{"filename", file}}.dump());
+  if (!options.ok()) return 1;
+  auto engine = kspace::Engine::Open(std::make_unique<kspace::store::PosixBackend>(), *options);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "open: %s\n", engine.status().message().c_str());
+    return 1;
+  }
+  kspace::Engine& e = **engine;
+  json space = Call(e, "createSpace", {{"title", "RFCs"}});
+  auto t0 = std::chrono::steady_clock::now();
+  json staged = Call(e, "ingestStage", {{"spaceId", space["id"]}, {"sources", sources}}, bytes);
+  auto t1 = std::chrono::steady_clock::now();
+  double parse = 0, embed = 0, index = 0, commit = 0;
+  size_t chunks = 0;
+  for (size_t i = 0; i < staged.size();) {
+    json ids = json::array();
+    size_t batch_bytes = 0;
+    while (i < staged.size() && ids.size() < 64 &&
+           (ids.empty() || batch_bytes + staged[i]["totalSizeBytes"].get<size_t>() <= 2u << 20)) {
+      batch_bytes += staged[i]["totalSizeBytes"].get<size_t>();
+      ids.push_back(staged[i]["id"]);
+      ++i;
+    }
+    json r = Call(e, "ingestProcess", {{"sourceIds", ids}});
+    chunks += r["chunks"].get<size_t>();
+    parse += r["timings"]["parseMs"].get<double>();
+    embed += r["timings"]["embedMs"].get<double>();
+    index += r["timings"]["indexMs"].get<double>();
+    commit += r["timings"]["commitMs"].get<double>();
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  const double stage_s = std::chrono::duration<double>(t1 - t0).count();
+  const double total_s = std::chrono::duration<double>(t2 - t0).count();
+  std::printf("%zu files, %.1f MB -> %zu chunks in %.2f s (%.2f MB/s); stage %.0f ms\n", files.size(),
+              bytes.size() / 1e6, chunks, total_s, bytes.size() / 1e6 / total_s, stage_s * 1000);
+  std::printf("parse %.0f, embed %.0f, index %.0f, commit %.0f ms\n", parse, embed, index, commit);
+  return 0;
+}
