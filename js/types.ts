@@ -369,6 +369,11 @@ export interface SpaceStats {
   index: {
     liveVectors: number;
     storedVectors: number;
+    /**
+     * Vectors stored but not yet in the HNSW graph. Searches find them by exact scan; the worker
+     * links them while idle (vector queries are at full speed again when this is 0).
+     */
+    unlinkedVectors: number;
     generation: number;
     snapshotGeneration: number;
     logEntries: number;

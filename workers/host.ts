@@ -92,6 +92,8 @@ export class Host {
 
   private hasEmbedder = false;
   private nextInternalJob = -1;
+  /** The pending idle step that links vectors into their index graphs (see scheduleIndexing). */
+  private indexTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly port: Port,
@@ -197,7 +199,26 @@ export class Host {
     } finally {
       this.jobs.delete(id);
       finished();
+      this.scheduleIndexing();
     }
+  }
+
+  /**
+   * Idle work: vectors a commit stored enter their index's graph later (searches scan them exactly
+   * meanwhile; see src/api/vector_spaces.h). While no job runs, the worker links them in steps of
+   * about 20 ms with a timer turn in between, so calls from the page wait at most one step.
+   */
+  private scheduleIndexing(): void {
+    if (this.indexTimer !== null || !this.engine) return;
+    this.indexTimer = setTimeout(() => {
+      this.indexTimer = null;
+      if (!this.engine || this.jobs.size > 0) return; // a job's end schedules the next step
+      const reply = this.engine.call('indexStep', '{"budgetMs":20}', undefined);
+      // A failed step (e.g. an I/O error saving the snapshot) stops until the next call.
+      if ('error' in reply) return;
+      const { unlinked } = JSON.parse(reply.json) as { unlinked: number };
+      if (unlinked > 0) this.scheduleIndexing();
+    }, 0);
   }
 
   private async open(options: WorkerOpenOptions, compiled: WebAssembly.Module | undefined): Promise<void> {
@@ -245,6 +266,7 @@ export class Host {
     const job = this.jobHandlers.get(method);
     if (job) return this.runJob(id, job, args, bytes);
     const reply = this.engine.call(method, JSON.stringify(args ?? {}), bytes);
+    this.scheduleIndexing();
     if ('error' in reply) {
       this.port.post({ type: 'result', id, ok: false, error: reply.error });
       return;
@@ -258,6 +280,8 @@ export class Host {
   }
 
   private close(): void {
+    if (this.indexTimer !== null) clearTimeout(this.indexTimer);
+    this.indexTimer = null;
     for (const cb of this.callbacks.values()) cb.reject(new WireFailure({ code: 'CLOSED', message: 'the store is closed' }));
     this.callbacks.clear();
     if (this.engine) {

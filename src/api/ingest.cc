@@ -216,6 +216,10 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       ctx.db(), store::EmbeddingModel{batch.model_id, batch.dim, batch.model_id == embed::BuiltinEmbedder::kId ? "builtin" : "js"},
       now));
   size_t v = 0;
+  // Full-text rows are written last, in one run: FTS5 flushes its pending terms to disk whenever a
+  // statement opens a savepoint in the transaction (any write that may abort does), so
+  // interleaving them with the other writes made one small segment per source, and merges.
+  std::vector<const PreparedSource*> fts;
   for (PreparedSource& p : batch.sources) {
     store::SourceRow& row = p.source;
     // Another batch may have finished (or discarded) this source while this one waited for its
@@ -262,7 +266,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       labels.push_back(c.label);
     }
     if (!row.deleted_at) {
-      KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p.chunks, row.title));
+      fts.push_back(&p);
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kAdd).status());
     } else if (!labels.empty()) {
       // Deleted while it waited: keep its chunks (for a restore) but out of search.
@@ -279,6 +283,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
   // Wikilinks between the space's sources become edges once per batch (the sync reads the space's
   // source nodes and links: once per source made an ingest quadratic).
   KS_RETURN_IF_ERROR(graph::OnSourcesProcessed(ctx.db(), batch.space_id, ctx.profile_id(), now));  // map
+  for (const PreparedSource* p : fts) KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p->chunks, p->source.title));
   KS_RETURN_IF_ERROR(tx.Commit());
   // Count the committed sources in the space's term statistics (flushed when the job ends).
   KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), batch.space_id));

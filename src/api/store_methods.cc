@@ -70,6 +70,7 @@ Result<json> SpaceStats(Context& ctx, Args& a) {
     KS_ASSIGN_OR_RETURN(int64_t log, store::IndexLogSize(ctx.db(), space_id, model.id));
     index = json{{"liveVectors", static_cast<int64_t>(sv->index->live_size())},
                  {"storedVectors", static_cast<int64_t>(sv->index->size())},
+                 {"unlinkedVectors", static_cast<int64_t>(sv->index->unlinked())},
                  {"generation", sv->generation},
                  {"snapshotGeneration", sv->saved_generation},
                  {"logEntries", log},
@@ -98,9 +99,19 @@ Result<json> SaveIndexes(Context& ctx, Args& a) {
   return json{{"saved", true}};
 }
 
+// indexStep: links vectors still waiting to join their index's graph, for about `budgetMs`
+// (default 20) milliseconds; the worker calls it while idle. Returns how many stay unlinked.
+Result<json> IndexStep(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(auto budget, a.Int("budgetMs", 1, 60000));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_ASSIGN_OR_RETURN(size_t left, ctx.state.vectors.Link(ctx.db(), static_cast<double>(budget.value_or(20))));
+  return json{{"unlinked", static_cast<int64_t>(left)}};
+}
+
 }  // namespace
 
 void RegisterStoreMethods(MethodTable& t) {
+  t["indexStep"] = IndexStep;
   t["saveIndexes"] = SaveIndexes;
   t["spaceStats"] = SpaceStats;
   t["stats"] = Stats;

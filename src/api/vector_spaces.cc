@@ -27,7 +27,7 @@ Status VectorSpaces::Rebuild(store::Database& db, SpaceVectors& sv) {
   std::vector<float> rows;
   auto flush = [&]() -> Status {
     if (labels.empty()) return Status::Ok();
-    KS_RETURN_IF_ERROR(sv.index->AddBatch(labels, rows));
+    KS_RETURN_IF_ERROR(sv.index->AddBatch(labels, rows, index::Linking::kDeferred));
     labels.clear();
     rows.clear();
     return Status::Ok();
@@ -54,7 +54,9 @@ Status VectorSpaces::Replay(store::Database& db, SpaceVectors& sv) {
       case store::IndexOp::kAdd: {
         KS_ASSIGN_OR_RETURN(auto v, store::GetEmbedding(db, e.label, sv.model_id));
         // A chunk purged after it was added has no embedding left; a later remove covers it.
-        if (v && static_cast<int>(v->size()) == sv.dim) KS_RETURN_IF_ERROR(sv.index->Add(label, *v));
+        if (v && static_cast<int>(v->size()) == sv.dim) {
+          KS_RETURN_IF_ERROR(sv.index->Add(label, *v, index::Linking::kDeferred));
+        }
         break;
       }
       case store::IndexOp::kRemove: {
@@ -66,7 +68,7 @@ Status VectorSpaces::Replay(store::Database& db, SpaceVectors& sv) {
         Status s = sv.index->Restore(label);
         if (s.code() == Code::kNotFound) {
           KS_ASSIGN_OR_RETURN(auto v, store::GetEmbedding(db, e.label, sv.model_id));
-          if (v && static_cast<int>(v->size()) == sv.dim) s = sv.index->Add(label, *v);
+          if (v && static_cast<int>(v->size()) == sv.dim) s = sv.index->Add(label, *v, index::Linking::kDeferred);
           else s = Status::Ok();
         }
         KS_RETURN_IF_ERROR(s);
@@ -91,18 +93,20 @@ Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& 
   sv->space_id = space_id;
   sv->model_id = model_id;
   sv->dim = dim;
-  KS_ASSIGN_OR_RETURN(auto snap, store::LoadIndexSnapshot(db, space_id, model_id));
   bool loaded = false;
-  if (snap) {
-    auto idx = index::VectorIndex::Deserialize(snap->data);
-    // A snapshot of another dimension (the model was re-registered) or a damaged one is rebuilt.
-    if (idx.ok() && static_cast<int>((*idx)->params().dim) == dim) {
-      sv->index = std::move(*idx);
-      sv->generation = snap->generation;
-      sv->saved_generation = snap->generation;
-      loaded = true;
-    }
-  }
+  KS_RETURN_IF_ERROR(store::ReadIndexSnapshot(db, space_id, model_id,
+                                              [&](int64_t generation, std::span<const uint8_t> bytes) -> Status {
+                                                auto idx = index::VectorIndex::Deserialize(bytes);
+                                                // A snapshot of another dimension (the model was
+                                                // re-registered) or a damaged one is rebuilt.
+                                                if (idx.ok() && static_cast<int>((*idx)->params().dim) == dim) {
+                                                  sv->index = std::move(*idx);
+                                                  sv->generation = generation;
+                                                  sv->saved_generation = generation;
+                                                  loaded = true;
+                                                }
+                                                return Status::Ok();
+                                              }).status());
   if (!loaded) {
     KS_RETURN_IF_ERROR(Rebuild(db, *sv));
   } else {
@@ -119,21 +123,59 @@ Status VectorSpaces::Sync(store::Database& db, const std::string& space_id, cons
   return Replay(db, *it->second);
 }
 
+Status VectorSpaces::SaveOne(store::Database& db, SpaceVectors& sv) {
+  KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, sv.index->Serialize());
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
+  KS_RETURN_IF_ERROR(store::SaveIndexSnapshot(db, sv.space_id, sv.model_id, sv.generation,
+                                              static_cast<int64_t>(sv.index->live_size()), bytes,
+                                              NowTimestamp()));
+  KS_RETURN_IF_ERROR(tx.Commit());
+  sv.saved_generation = sv.generation;
+  sv.rebuilt = false;
+  sv.relinked = false;
+  return Status::Ok();
+}
+
 Status VectorSpaces::Save(store::Database& db, int64_t min_log_entries) {
   for (auto& [key, sv] : loaded_) {
-    if (sv->generation == sv->saved_generation) continue;
+    if (min_log_entries == 0) {
+      // Closing (or asked to save everything): whatever changed, linked or not.
+      if (sv->generation != sv->saved_generation || sv->rebuilt || sv->relinked) KS_RETURN_IF_ERROR(SaveOne(db, *sv));
+      continue;
+    }
+    // An index still linking saves itself when it is done (Link), not half-linked now.
+    if (sv->generation == sv->saved_generation || sv->index->unlinked() > 0) continue;
     int64_t pending = sv->saved_generation < 0 ? sv->generation + 1 : sv->generation - sv->saved_generation;
-    if (pending <= min_log_entries && !(sv->rebuilt && min_log_entries == 0)) continue;
-    KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, sv->index->Serialize());
-    KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
-    KS_RETURN_IF_ERROR(store::SaveIndexSnapshot(db, sv->space_id, sv->model_id, sv->generation,
-                                                static_cast<int64_t>(sv->index->live_size()), bytes,
-                                                NowTimestamp()));
-    KS_RETURN_IF_ERROR(tx.Commit());
-    sv->saved_generation = sv->generation;
-    sv->rebuilt = false;
+    if (pending <= min_log_entries) continue;
+    KS_RETURN_IF_ERROR(SaveOne(db, *sv));
   }
   return Status::Ok();
+}
+
+Result<size_t> VectorSpaces::Link(store::Database& db, double budget_ms) {
+  // Steps small enough that the budget is kept to a few milliseconds (an insert costs ~0.2-0.5 ms
+  // at 512 dimensions in wasm), large enough that the clock is not read per vector.
+  constexpr size_t kStep = 16;
+  const int64_t t0 = MonotonicMicros();
+  size_t left = 0;
+  for (auto& [key, sv] : loaded_) {
+    bool progressed = false;
+    while (sv->index->unlinked() > 0 &&
+           (!progressed || static_cast<double>(MonotonicMicros() - t0) < budget_ms * 1000.0)) {
+      KS_RETURN_IF_ERROR(sv->index->Link(kStep).status());
+      progressed = true;
+      sv->relinked = true;
+    }
+    if (progressed && sv->index->unlinked() == 0) KS_RETURN_IF_ERROR(SaveOne(db, *sv));
+    left += sv->index->unlinked();
+  }
+  return left;
+}
+
+size_t VectorSpaces::unlinked() const {
+  size_t n = 0;
+  for (const auto& [key, sv] : loaded_) n += sv->index->unlinked();
+  return n;
 }
 
 void VectorSpaces::Drop(const std::string& space_id) {

@@ -108,14 +108,15 @@ void BindBody(store::Statement& st, const NodeRow& r) {
 
 Result<std::vector<NodeRow>> Query(store::Database& db, const std::string& where,
                                    const std::function<void(store::Statement&)>& bind) {
-  KS_ASSIGN_OR_RETURN(store::Statement st,
-                      db.PrepareUncached(std::string("SELECT ") + kColumns + " FROM nodes WHERE " + where));
-  bind(st);
+  // Cached: the WHERE texts are a small fixed set, and ingest looks nodes up once per chunk.
+  KS_ASSIGN_OR_RETURN(store::CachedStatement st,
+                      db.Prepare(std::string("SELECT ") + kColumns + " FROM nodes WHERE " + where));
+  bind(*st);
   std::vector<NodeRow> out;
   for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st.Step());
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back(ReadNode(st));
+    out.push_back(ReadNode(*st));
   }
   return out;
 }

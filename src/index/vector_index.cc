@@ -277,7 +277,7 @@ uint64_t Get64(const unsigned char* p) {
 }
 
 constexpr unsigned char kMagic[8] = {'K', 'S', 'V', 'I', 'D', 'X', '\r', '\n'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: unlinked vectors (offset 84)
 constexpr size_t kHeaderSize = 128;
 
 // Byte offsets of the serialised sections, computed in 64 bits with overflow checks.
@@ -318,6 +318,7 @@ struct VectorIndex::Impl {
   std::unique_ptr<Graph> graph;
   std::vector<Label> labels;  // slot -> label
   LabelMap slots;             // label -> slot
+  size_t linked = 0;          // slots [0, linked) are in the graph; the rest wait for Link()
   size_t upper_link_bytes = 0;
 
   // Scratch reused by every call (see "Threading" in the header).
@@ -376,38 +377,72 @@ struct VectorIndex::Impl {
     return Status::Ok();
   }
 
-  // Inserts or replaces the vector in `encoded` under `label`.
-  void Put(Label label) {
+  // Inserts or replaces the vector in `encoded` under `label`; a new one is linked into the graph
+  // now or left for Link(). Capacity for a new slot must be ensured by the caller.
+  void Put(Label label, Linking linking) {
     const uint32_t slot = slots.Find(label);
     if (slot != LabelMap::kAbsent) {
       if (IsRemoved(slot)) graph->unmarkDeletedInternal(slot);
-      graph->updatePoint(encoded.data(), slot, 1.0f);
+      if (slot >= linked) {
+        std::memcpy(graph->data_level0_memory_ + size_t{slot} * graph->size_data_per_element_ + graph->offsetData_,
+                    encoded.data(), graph->data_size_);
+      } else {
+        graph->updatePoint(encoded.data(), slot, 1.0f);
+      }
       return;
     }
+    // Unlinked vectors are the newest slots: an immediate link first links those before it.
+    if (linking == Linking::kNow) LinkUpTo(count());
     const size_t next = count();
     // Both tables get room first, so nothing can fail after the slot is taken.
     if (labels.capacity() <= next) labels.reserve(std::max(next + 1, 2 * labels.capacity()));
     slots.Reserve(next + 1);
-    try {
-      if (params.encoding == Encoding::kInt8) {
-        Insert(I8Dist{padded});
-      } else {
-        Insert(F32Dist{padded});
-      }
-    } catch (...) {
-      if (count() > next) Quarantine(next, label);
-      throw;
-    }
-    labels.push_back(label);
-    slots.Insert(label, static_cast<uint32_t>(next));
+    Store(label);
+    if (linking == Linking::kNow) LinkUpTo(count());
   }
 
-  // Insert claimed `slot` for `label` and then threw (hnswlib's linking throws only on internal
-  // inconsistency). Keeps the tables consistent with the slot count and hides the element as
-  // removed; adding the label again revives it.
-  void Quarantine(size_t slot, Label label) noexcept {
-    labels.push_back(label);  // capacity reserved: cannot throw
-    slots.Insert(label, static_cast<uint32_t>(slot));  // room reserved: cannot throw
+  // Claims slot count() for `label` with the vector in `encoded`, unlinked (no graph search).
+  // Table room and graph capacity are reserved by the caller: nothing here can fail.
+  void Store(Label label) noexcept {
+    Graph& g = *graph;
+    const uint32_t slot = static_cast<uint32_t>(g.cur_element_count);
+    char* e = g.data_level0_memory_ + size_t{slot} * g.size_data_per_element_;
+    std::memset(e, 0, g.size_data_per_element_);
+    const hnswlib::labeltype hl = slot;
+    std::memcpy(e + g.label_offset_, &hl, sizeof(hl));
+    std::memcpy(e + g.offsetData_, encoded.data(), g.data_size_);
+    g.element_levels_[slot] = 0;
+    g.linkLists_[slot] = nullptr;
+    g.cur_element_count = slot + 1;
+    labels.push_back(label);
+    slots.Insert(label, slot);
+  }
+
+  // Links unlinked slots into the graph, in order, until `end`.
+  void LinkUpTo(size_t end) {
+    while (linked < end) {
+      const uint32_t slot = static_cast<uint32_t>(linked);
+      if (params.encoding == Encoding::kInt8) {
+        Link(slot, I8Dist{padded});
+      } else {
+        Link(slot, F32Dist{padded});
+      }
+    }
+  }
+
+  // Linking `slot` threw part-way (hnswlib's linking throws only on internal inconsistency): the
+  // slot counts as linked (it may have links) and is hidden as removed; adding its label again
+  // revives it.
+  // Sets or clears the deleted mark in an element's layer-0 word (the removed count unchanged).
+  static void SetMark(char* word0, bool removed) noexcept {
+    uint32_t w;
+    std::memcpy(&w, word0, 4);
+    w = removed ? (w | kDeletedBit) : (w & ~kDeletedBit);
+    std::memcpy(word0, &w, 4);
+  }
+
+  void Quarantine(size_t slot) noexcept {
+    linked = slot + 1;
     if (!IsRemoved(static_cast<uint32_t>(slot))) {
       char* e = graph->data_level0_memory_ + slot * graph->size_data_per_element_;
       uint32_t w;
@@ -427,7 +462,11 @@ struct VectorIndex::Impl {
   template <typename Dist, bool kCheck>
   size_t GraphSearch(const void* q, size_t ef, const Filter* filter, const Dist& dist) const;
   template <typename Dist>
-  void Insert(const Dist& dist);
+  void Link(uint32_t slot, const Dist& dist);
+  template <typename Dist>
+  void Connect(uint32_t slot, int level, const Dist& dist);
+  template <typename Dist>
+  size_t ScanUnlinked(const void* q, size_t cap, const Filter* filter, const Dist& dist) const;
   template <typename Dist>
   size_t ExactScan(const void* q, size_t k, const Filter* filter, const Dist& dist) const;
   template <typename Dist>
@@ -559,18 +598,17 @@ size_t VectorIndex::Impl::GraphSearch(const void* q, size_t ef, const Filter* fi
   return evals + SearchLayer<Dist, kCheck>(cur, cur_dist, q, 0, ef, filter, dist);
 }
 
-// Adds the vector in `encoded` as a new element in slot count(). The same steps as hnswlib's
-// addPoint(data, label, -1) for a new label (random level, greedy descent, then at each layer a
-// beam search with ef_construction and hnswlib's own mutuallyConnectNewElement, which selects
-// neighbours by its heuristic and links both ways), with this file's SearchLayer in place of
-// hnswlib's searchBaseLayer: no allocation per layer, touch-ahead instead of x86 prefetch, and no
-// read past the end of a full upper-layer list (hnswlib's prefetch reads one id beyond it).
-// Allocation happens before the slot is claimed, so a failure leaves the index unchanged.
+// Links the stored, unlinked element `slot` (== linked) into the graph. The same steps as
+// hnswlib's addPoint(data, label, -1) for a new label (random level, greedy descent, then at each
+// layer a beam search with ef_construction and hnswlib's own mutuallyConnectNewElement, which
+// selects neighbours by its heuristic and links both ways), with this file's SearchLayer in place
+// of hnswlib's searchBaseLayer: no allocation per layer, touch-ahead instead of x86 prefetch, and
+// no read past the end of a full upper-layer list (hnswlib's prefetch reads one id beyond it).
+// Slots after it are unlinked too and unreachable, so the searches here never meet them.
+// Allocation happens before the graph changes, so a failure leaves the index unchanged.
 template <typename Dist>
-void VectorIndex::Impl::Insert(const Dist& dist) {
+void VectorIndex::Impl::Link(uint32_t slot, const Dist& dist) {
   Graph& g = *graph;
-  const void* q = encoded.data();
-  const uint32_t slot = static_cast<uint32_t>(g.cur_element_count);
   const int level = g.getRandomLevel(g.mult_);
   char* links = nullptr;
   if (level > 0) {
@@ -579,23 +617,37 @@ void VectorIndex::Impl::Insert(const Dist& dist) {
     if (links == nullptr) throw std::bad_alloc();
     std::memset(links, 0, bytes + 1);
   }
-  // Claim the slot (nothing below allocates except hnswlib's linking, which only throws on
-  // internal inconsistency).
-  char* e = g.data_level0_memory_ + size_t{slot} * g.size_data_per_element_;
-  std::memset(e, 0, g.size_data_per_element_);
-  const hnswlib::labeltype hl = slot;
-  std::memcpy(e + g.label_offset_, &hl, sizeof(hl));
-  std::memcpy(e + g.offsetData_, q, g.data_size_);
   g.element_levels_[slot] = level;
   g.linkLists_[slot] = links;
-  g.cur_element_count = slot + 1;
   upper_link_bytes += size_t(level) * g.size_links_per_element_;
 
   if (g.maxlevel_ < 0) {  // the first element
     g.enterpoint_node_ = slot;
     g.maxlevel_ = level;
+    linked = slot + 1;
     return;
   }
+  // hnswlib wants a new element's layer-0 word blank, deleted mark included: a removed unlinked
+  // vector is linked unmarked and marked again (it stays a waypoint, like any removed vector).
+  char* word0 = g.data_level0_memory_ + size_t{slot} * g.size_data_per_element_;
+  const bool was_removed = IsRemoved(slot);
+  if (was_removed) SetMark(word0, false);
+  try {
+    Connect(slot, level, dist);
+  } catch (...) {
+    if (was_removed) SetMark(word0, true);
+    Quarantine(slot);
+    throw;
+  }
+  if (was_removed) SetMark(word0, true);
+  linked = slot + 1;
+}
+
+// Link's graph part: searches each layer from the top and connects `slot` there.
+template <typename Dist>
+void VectorIndex::Impl::Connect(uint32_t slot, int level, const Dist& dist) {
+  Graph& g = *graph;
+  const void* q = Data(slot);
   const int max_level = g.maxlevel_;
   const uint32_t entry = g.enterpoint_node_;
   uint32_t cur = entry;
@@ -625,6 +677,30 @@ void VectorIndex::Impl::Insert(const Dist& dist) {
     g.enterpoint_node_ = slot;
     g.maxlevel_ = level;
   }
+}
+
+// Offers every live, allowed unlinked slot to `top` (a max-heap kept to at most `cap` entries).
+// Returns the number of distance evaluations.
+template <typename Dist>
+size_t VectorIndex::Impl::ScanUnlinked(const void* q, size_t cap, const Filter* filter,
+                                       const Dist& dist) const {
+  size_t evals = 0;
+  const uint32_t n = static_cast<uint32_t>(count());
+  for (uint32_t slot = static_cast<uint32_t>(linked); slot < n; ++slot) {
+    if (IsRemoved(slot)) continue;
+    if (filter != nullptr && !filter->Allows(labels[slot])) continue;
+    const float d = dist(q, Data(slot));
+    ++evals;
+    if (top.size() < cap) {
+      top.push_back({d, slot});
+      std::push_heap(top.begin(), top.end(), CandLess());
+    } else if (d < top.front().dist) {
+      std::pop_heap(top.begin(), top.end(), CandLess());
+      top.back() = {d, slot};
+      std::push_heap(top.begin(), top.end(), CandLess());
+    }
+  }
+  return evals;
 }
 
 // Exact top-k into `top` over every live slot (filtered by Allows), or over the slots of the
@@ -724,9 +800,9 @@ Status VectorIndex::Impl::SearchWith(const void* q, size_t k, const Filter* filt
   bool exact;
   switch (opt.strategy) {
     case SearchOptions::Strategy::kExact: exact = true; break;
-    case SearchOptions::Strategy::kGraph: exact = false; break;
+    case SearchOptions::Strategy::kGraph: exact = linked == 0; break;
     default:
-      exact = live <= params.exact_threshold || ef * 8 >= live;
+      exact = linked == 0 || live <= params.exact_threshold || ef * 8 >= live;
       if (!exact && (filter != nullptr || removed() > 0)) {
         // Cost model in distance evaluations (see the header): a graph search that admits a
         // fraction s of the slots it traverses costs about kGraphCostPerEf * ef / s; an exact
@@ -753,6 +829,8 @@ Status VectorIndex::Impl::SearchWith(const void* q, size_t k, const Filter* filt
     } else {
       stats.distances = GraphSearch<Dist, true>(q, ef, filter, dist);
     }
+    // The graph cannot reach unlinked vectors: they are scanned exactly.
+    if (linked < count()) stats.distances += ScanUnlinked(q, ef, filter, dist);
     if (top.size() < k && opt.strategy == SearchOptions::Strategy::kAuto) {
       // The graph found fewer allowed labels than asked for: the filter (or the removals) leave
       // so few live labels that an exact scan is both cheaper and sure to find them all.
@@ -786,18 +864,30 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Create(const IndexParams& para
   return index;
 }
 
-Status VectorIndex::Add(Label label, std::span<const float> vector) {
+Status VectorIndex::Add(Label label, std::span<const float> vector, Linking linking) {
   Impl& m = *impl_;
   KS_RETURN_IF_ERROR(Normalise(vector, m.params.dim, "vector", SIZE_MAX, m.unit.data()));
   Encode(m.params.encoding, m.params.dim, m.unit.data(), m.encoded.data());
   return Guarded([&]() -> Status {
     if (m.slots.Find(label) == LabelMap::kAbsent) KS_RETURN_IF_ERROR(m.EnsureCapacity(m.count() + 1));
-    m.Put(label);
+    m.Put(label, linking);
     return Status::Ok();
   });
 }
 
-Status VectorIndex::AddBatch(std::span<const Label> labels, std::span<const float> rows) {
+Result<size_t> VectorIndex::Link(size_t max_count) {
+  Impl& m = *impl_;
+  Status st = Guarded([&]() -> Status {
+    m.LinkUpTo(m.linked + std::min(max_count, m.count() - m.linked));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return m.count() - m.linked;
+}
+
+size_t VectorIndex::unlinked() const { return impl_->count() - impl_->linked; }
+
+Status VectorIndex::AddBatch(std::span<const Label> labels, std::span<const float> rows, Linking linking) {
   Impl& m = *impl_;
   const size_t dim = m.params.dim;
   if (rows.size() / dim != labels.size() || rows.size() % dim != 0) {
@@ -821,7 +911,7 @@ Status VectorIndex::AddBatch(std::span<const Label> labels, std::span<const floa
       KS_RETURN_IF_ERROR(
           Normalise(rows.subspan(i * dim, dim), m.params.dim, "rows", i, m.unit.data()));
       Encode(m.params.encoding, m.params.dim, m.unit.data(), m.encoded.data());
-      m.Put(labels[i]);
+      m.Put(labels[i], linking);
     }
     return Status::Ok();
   });
@@ -968,8 +1058,9 @@ Result<std::vector<uint8_t>> VectorIndex::Serialize() const {
     Put64(p + 56, n);
     Put64(p + 64, m.removed());
     Put32(p + 72, static_cast<uint32_t>(g.maxlevel_));
-    Put32(p + 76, n == 0 ? kNoSlot : g.enterpoint_node_);
+    Put32(p + 76, m.linked == 0 ? kNoSlot : g.enterpoint_node_);
     Put32(p + 80, static_cast<uint32_t>(m.stored_bytes));
+    Put32(p + 84, static_cast<uint32_t>(n - m.linked));
     Put64(p + 88, L.total);
     if (n > 0) std::memcpy(p + L.labels, m.labels.data(), n * sizeof(Label));
     unsigned char* up = p + L.upper;
@@ -1057,14 +1148,17 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   const int32_t max_level = static_cast<int32_t>(Get32(p + 72));
   const uint32_t entry = Get32(p + 76);
   const uint32_t stored = Get32(p + 80);
-  if (Get32(p + 84) != 0) return Corrupt("reserved header field set");
+  const uint32_t unlinked = Get32(p + 84);
+  if (version == 1 && unlinked != 0) return Corrupt("reserved header field set");
   for (size_t i = 96; i < kHeaderSize; ++i) {
     if (p[i] != 0) return Corrupt("reserved header bytes set");
   }
   if (stored != StoredBytes(params.encoding, params.dim)) return Corrupt("bad vector size");
   if (n64 > kMaxVectors) return Corrupt("too many vectors");
   if (removed > n64) return Corrupt("more removed than stored vectors");
+  if (unlinked > n64) return Corrupt("more unlinked than stored vectors");
   const size_t n = static_cast<size_t>(n64);
+  const size_t linked = n - unlinked;
   const size_t maxM0 = size_t{params.M} * 2, maxM = params.M;
   const size_t l0_bytes = 4 * (1 + maxM0), up_bytes = 4 * (1 + maxM);
   Layout L;
@@ -1076,13 +1170,14 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   for (size_t i = 0; i < n; ++i) {
     const int level = p[L.levels + i];
     if (level > kMaxLevel) return Corrupt("level out of range");
+    if (i >= linked && level != 0) return Corrupt("unlinked vector with a level");
     top_level = std::max(top_level, level);
     upper_total += uint64_t(level) * up_bytes;
   }
   if (L.upper + upper_total + 8 != size) return Corrupt("section sizes do not add up");
-  if (n == 0) {
+  if (linked == 0) {
     if (max_level != -1 || entry != kNoSlot) return Corrupt("bad entry point");
-  } else if (max_level != top_level || entry >= n || p[L.levels + entry] != max_level) {
+  } else if (max_level != top_level || entry >= linked || p[L.levels + entry] != max_level) {
     return Corrupt("bad entry point");
   }
   // Removed marks.
@@ -1120,14 +1215,16 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
       const uint32_t id = Get32(ll + 4 + 4 * j);
       if (j >= c) {
         if (id != 0) return false;
-      } else if (id >= n || int{p[L.levels + id]} < level) {
+      } else if (id >= linked || int{p[L.levels + id]} < level) {
         return false;
       }
     }
     return true;
   };
   for (size_t i = 0; i < n; ++i) {
-    if (!check_list(p + L.layer0 + i * l0_bytes, maxM0, 0)) return Corrupt("bad layer-0 links");
+    const unsigned char* l0 = p + L.layer0 + i * l0_bytes;
+    if (!check_list(l0, maxM0, 0)) return Corrupt("bad layer-0 links");
+    if (i >= linked && Get32(l0) != 0) return Corrupt("unlinked vector with links");
   }
   {
     const unsigned char* up = p + L.upper;
@@ -1188,7 +1285,8 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
     }
     g.num_deleted_ = static_cast<size_t>(removed);
     g.maxlevel_ = max_level;
-    g.enterpoint_node_ = n == 0 ? static_cast<hnswlib::tableint>(-1) : entry;
+    g.enterpoint_node_ = linked == 0 ? static_cast<hnswlib::tableint>(-1) : entry;
+    impl->linked = linked;
     index.reset(new VectorIndex(std::move(impl)));
     return Status::Ok();
   });

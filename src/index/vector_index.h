@@ -35,6 +35,13 @@
 //   So selective filters are answered exactly (recall 1) and fast; broad ones by the graph, with
 //   the filter applied inside the search.
 //
+// Deferred linking: Add/AddBatch with Linking::kDeferred store a vector (searchable at once) but
+// leave it out of the graph; Link() connects such vectors later, in insertion order. Unlinked
+// vectors are the newest slots, and every search scans them exactly in addition to what the graph
+// or the exact scan finds, so a query never misses one. This lets an ingest commit and answer
+// queries without paying for graph construction (the dominant cost of an insert), and the engine
+// link in idle time. An Add with kNow first links everything still unlinked (slots stay in order).
+//
 // Threading: a VectorIndex is not thread-safe, not even for concurrent const calls (searches reuse
 // scratch buffers held by the index, so a query allocates nothing but its result). The engine uses
 // each index from one worker thread.
@@ -108,6 +115,9 @@ struct SearchOptions {
   SearchStats* stats = nullptr;         // if set, filled in with what the search did
 };
 
+// Whether an added vector joins the graph now or waits for Link() (see "Deferred linking").
+enum class Linking : uint8_t { kNow, kDeferred };
+
 class VectorIndex {
  public:
   // An empty index. INVALID_ARGUMENT (field named after the parameter: "dim", "M",
@@ -125,14 +135,23 @@ class VectorIndex {
   // would exceed kMaxVectors or memory. Capacity grows on demand (by half of the current
   // capacity, at least to what a batch needs).
   // Cost: an insert is one graph search with ef_construction; a replace re-links the two-hop
-  // neighbourhood of the label (hnswlib's updatePoint) and costs tens of inserts.
-  Status Add(Label label, std::span<const float> vector);
+  // neighbourhood of the label (hnswlib's updatePoint) and costs tens of inserts. With kDeferred
+  // a new vector is only stored (a copy; no graph search) and a replaced unlinked one overwritten.
+  Status Add(Label label, std::span<const float> vector, Linking linking = Linking::kNow);
 
   // Adds labels[i] -> rows[i*dim, (i+1)*dim) for every i, in order (a label repeated in the batch
   // ends with its last row). Every row is validated before anything changes, so an invalid row
   // rejects the whole batch: INVALID_ARGUMENT with field "rows" (or "labels" when the sizes do not
   // match) and the row index in the message. Reserves capacity for the batch once.
-  Status AddBatch(std::span<const Label> labels, std::span<const float> rows);
+  Status AddBatch(std::span<const Label> labels, std::span<const float> rows,
+                  Linking linking = Linking::kNow);
+
+  // Links up to `max_count` unlinked vectors into the graph, oldest first; returns how many stay
+  // unlinked. Each costs what an insert costs. Deterministic: the same adds and links give the
+  // same graph however the links are split into calls.
+  Result<size_t> Link(size_t max_count);
+  // Vectors stored but not yet in the graph (live and removed).
+  size_t unlinked() const;
 
   // Hides `label` from every later search (hnswlib markDelete: the vector stays in the graph as a
   // waypoint, so searches stay connected, and its memory is kept until the index is rebuilt).
@@ -200,14 +219,16 @@ class VectorIndex {
   std::unique_ptr<Impl> impl_;
 };
 
-// Serialised format, version 1 (all integers little-endian):
+// Serialised format, version 2 (all integers little-endian; version 1 is read too: the same,
+// with offset 84 always 0):
 //   header, 128 bytes:
-//     0  char[8] magic "KSVIDX\r\n"     8  u32 format version (1)   12 u32 header size (128)
+//     0  char[8] magic "KSVIDX\r\n"     8  u32 format version (2)   12 u32 header size (128)
 //     16 u32 dim     20 u32 encoding     24 u32 M     28 u32 ef_construction    32 u32 ef_search
 //     36 u32 exact_threshold             40 u64 seed  48 u64 generation
 //     56 u64 count (labels stored)       64 u64 removed count
 //     72 i32 max level (-1 when empty)   76 u32 entry point slot (0xFFFFFFFF when empty)
-//     80 u32 stored bytes per vector     84 u32 reserved (0)
+//     80 u32 stored bytes per vector     84 u32 unlinked count (the last slots; level 0, no
+//                                           links, never a link target or the entry point)
 //     88 u64 total size of the serialisation in bytes       96..127 reserved (0)
 //   labels:        count x u64
 //   levels:        count x u8 (each <= 63)

@@ -341,19 +341,15 @@ Result<int64_t> IndexLogSize(Database& db, const std::string& space_id, const st
   return row ? st->Int(0) : 0;
 }
 
-Result<std::optional<IndexSnapshot>> LoadIndexSnapshot(Database& db, const std::string& space_id,
-                                                       const std::string& model_id) {
+Result<bool> ReadIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
+                               const std::function<Status(int64_t, std::span<const uint8_t>)>& use) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT generation, vector_count, data FROM vector_index_snapshots WHERE space_id = ? AND model_id = ?"));
+      "SELECT generation, data FROM vector_index_snapshots WHERE space_id = ? AND model_id = ?"));
   st->BindAll(space_id, model_id);
   KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return std::optional<IndexSnapshot>();
-  IndexSnapshot snap;
-  snap.generation = st->Int(0);
-  snap.vector_count = st->Int(1);
-  auto b = st->BlobSpan(2);
-  snap.data.assign(b.begin(), b.end());
-  return std::optional<IndexSnapshot>(std::move(snap));
+  if (!row) return false;
+  KS_RETURN_IF_ERROR(use(st->Int(0), st->BlobSpan(1)));
+  return true;
 }
 
 Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -134,13 +135,12 @@ Result<std::vector<IndexLogEntry>> ReadIndexLog(Database& db, const std::string&
                                                 const std::string& model_id, int64_t after_seq);
 Result<int64_t> IndexLogSize(Database& db, const std::string& space_id, const std::string& model_id);
 
-struct IndexSnapshot {
-  int64_t generation = 0;
-  int64_t vector_count = 0;
-  std::vector<uint8_t> data;
-};
-Result<std::optional<IndexSnapshot>> LoadIndexSnapshot(Database& db, const std::string& space_id,
-                                                       const std::string& model_id);
+// Calls use(generation, bytes) with the stored snapshot of (space, model), if there is one, and
+// returns whether there was. The bytes are SQLite's and valid only during the call: a snapshot is
+// tens of MB, and handing it out without a copy keeps it out of this size-optimised file (see
+// CMakeLists.txt on -Oz and big vectors).
+Result<bool> ReadIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
+                               const std::function<Status(int64_t generation, std::span<const uint8_t> bytes)>& use);
 Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
                          int64_t generation, int64_t vector_count, std::span<const uint8_t> data,
                          const std::string& now);

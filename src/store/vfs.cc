@@ -2,10 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "store/memory_backend.h"
 #include "util/clock.h"
@@ -23,6 +26,23 @@ struct Vfs::Impl {
 
 namespace {
 
+// Read-ahead for the main database file. SQLite reads one page per call; a big blob (a vector
+// index snapshot is tens of MB) is a chain of overflow pages that mostly lie in file order, and
+// each read is a call into the platform (in the browser, from wasm into JS and OPFS). When a read
+// misses the window but lands just after the previous read, the next kWindow bytes are read at
+// once and later reads are served from memory. Random B-tree reads rarely trigger it. Writes and
+// truncation through this handle keep the window exact (exclusive locking: nobody else writes).
+struct ReadAhead {
+  static constexpr size_t kWindow = 512 * 1024;
+  static constexpr uint64_t kNear = 64 * 1024;  // "just after": within this of the last read's end
+  std::vector<unsigned char> buf;
+  uint64_t start = 0;     // file offset of buf[0]
+  size_t len = 0;         // valid bytes in buf
+  uint64_t last_end = 0;  // end offset of the previous read
+  bool Covers(uint64_t off, size_t amt) const { return off >= start && off + amt <= start + len; }
+  void Invalidate() { len = 0; }
+};
+
 // One open file. SQLite allocates szOsFile bytes for it; we construct it in place in xOpen and
 // destroy it in xClose. `base` must stay the first member.
 struct KsFile {
@@ -31,6 +51,7 @@ struct KsFile {
   int handle;
   bool delete_on_close;
   std::string name;
+  std::unique_ptr<ReadAhead> ahead;  // main database files only
 };
 
 KsFile* AsFile(sqlite3_file* f) { return reinterpret_cast<KsFile*>(f); }
@@ -56,6 +77,33 @@ int xClose(sqlite3_file* f) {
 int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
   KsFile* file = AsFile(f);
   if (amt < 0 || off < 0) return SQLITE_IOERR_READ;
+  if (ReadAhead* ra = file->ahead.get()) {
+    const auto o = static_cast<uint64_t>(off);
+    const auto n = static_cast<size_t>(amt);
+    const bool near = o >= ra->last_end && o - ra->last_end <= ReadAhead::kNear;
+    ra->last_end = o + n;
+    if (!ra->Covers(o, n) && near && n < ReadAhead::kWindow) {
+      // Fill the window; a failure here falls back to the plain read below, which reports it.
+      ra->Invalidate();
+      bool room = ra->buf.size() >= ReadAhead::kWindow;
+      if (!room) {
+        try {
+          ra->buf.resize(ReadAhead::kWindow);
+          room = true;
+        } catch (...) {
+        }
+      }
+      if (room) {
+        Result<size_t> got = file->backend->Read(file->handle, ra->buf.data(), ReadAhead::kWindow, o);
+        ra->start = o;
+        ra->len = got.ok() ? *got : 0;
+      }
+    }
+    if (ra->Covers(o, n)) {
+      std::memcpy(buf, ra->buf.data() + (o - ra->start), n);
+      return SQLITE_OK;
+    }
+  }
   Result<size_t> got = file->backend->Read(file->handle, buf, static_cast<size_t>(amt),
                                            static_cast<uint64_t>(off));
   if (!got.ok()) return IoCode(got.status(), SQLITE_IOERR_READ);
@@ -70,6 +118,12 @@ int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
 int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   KsFile* file = AsFile(f);
   if (amt < 0 || off < 0) return SQLITE_IOERR_WRITE;
+  if (ReadAhead* ra = file->ahead.get()) {
+    // Keep the window equal to the file: copy the written bytes into the part it overlaps.
+    const auto o = static_cast<uint64_t>(off);
+    const uint64_t lo = std::max(o, ra->start), hi = std::min(o + static_cast<uint64_t>(amt), ra->start + ra->len);
+    if (lo < hi) std::memcpy(ra->buf.data() + (lo - ra->start), static_cast<const char*>(buf) + (lo - o), hi - lo);
+  }
   return IoCode(file->backend->Write(file->handle, buf, static_cast<size_t>(amt),
                                      static_cast<uint64_t>(off)),
                 SQLITE_IOERR_WRITE);
@@ -78,6 +132,7 @@ int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
 int xTruncate(sqlite3_file* f, sqlite3_int64 size) {
   KsFile* file = AsFile(f);
   if (size < 0) return SQLITE_IOERR_TRUNCATE;
+  if (file->ahead) file->ahead->Invalidate();
   return IoCode(file->backend->Truncate(file->handle, static_cast<uint64_t>(size)),
                 SQLITE_IOERR_TRUNCATE);
 }
@@ -136,8 +191,15 @@ int xOpen(sqlite3_vfs* v, const char* name, sqlite3_file* f, int flags, int* out
     if (!h.ok()) return SQLITE_CANTOPEN;
     handle = *h;
   }
-  new (f) KsFile{{&kIoMethods}, backend, handle, (flags & SQLITE_OPEN_DELETEONCLOSE) != 0,
-                 name ? std::move(file_name) : std::string()};
+  KsFile* file = new (f) KsFile{{&kIoMethods}, backend, handle, (flags & SQLITE_OPEN_DELETEONCLOSE) != 0,
+                                name ? std::move(file_name) : std::string(), nullptr};
+  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && backend == impl->backend) {
+    // Optional: without memory for it, reads are simply not batched (no exception may cross SQLite).
+    try {
+      file->ahead = std::make_unique<ReadAhead>();
+    } catch (...) {
+    }
+  }
   if (out_flags) *out_flags = flags;
   return SQLITE_OK;
 }

@@ -44,6 +44,11 @@ const bytes = docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0);
   const hits = await store.search(space.id, 'borrow checker lifetimes', { k: 10 });
   results.rfc.searchMs = performance.now() - t1;
   results.rfc.topHit = hits[0]?.sourceTitle;
+  // The vectors are searchable when ingest returns (unlinked ones by exact scan); the worker links
+  // them into the HNSW graph while idle. Time until the graph holds every vector:
+  const t2 = performance.now();
+  while ((await store.spaceStats(space.id)).index?.unlinkedVectors) await new Promise((r) => setTimeout(r, 20));
+  results.rfc.linkSeconds = (performance.now() - t2) / 1000;
   await store.close();
 }
 
@@ -94,6 +99,9 @@ const bytes = docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0);
     chunks += r.chunks;
   }
   const buildSeconds = (performance.now() - t0) / 1000;
+  // "With the graph persisted": wait until the idle linking has put every vector in the graph
+  // (which saves the snapshot), then close.
+  while ((await store.spaceStats(space.id)).index?.unlinkedVectors) await new Promise((r) => setTimeout(r, 50));
   await store.close();
   const size = fs.statSync(file).size;
   const runs = [];
@@ -115,7 +123,7 @@ console.log(`${'engine'.padEnd(8)} ${'what'.padEnd(42)} ${'seconds'.padEnd(8)} M
 for (const r of results.rows) console.log(`${r.engine.padEnd(8)} ${r.what.padEnd(42)} ${r.seconds.toFixed(2).padEnd(8)} ${r.mbPerSec.toFixed(2)}`);
 const t = results.rfc.timings;
 console.log(`kspace stage time (ms): parse ${t.parseMs.toFixed(0)}, embed ${t.embedMs.toFixed(0)}, index ${t.indexMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}; first search ${results.rfc.searchMs.toFixed(1)} ms (top: ${results.rfc.topHit})`);
-console.log(`target >= 10 MB/s: ${results.rfc.mbPerSec.toFixed(2)} MB/s ${results.rfc.mbPerSec >= 10 ? 'met' : 'MISSED'}`);
+console.log(`target >= 10 MB/s: ${results.rfc.mbPerSec.toFixed(2)} MB/s ${results.rfc.mbPerSec >= 10 ? 'met' : 'MISSED'} (searchable when ingest returns; the HNSW graph then holds every vector ${results.rfc.linkSeconds.toFixed(1)} s later, linked while idle)`);
 const b = results.reopen.best;
 console.log(`reopen at ${results.reopen.chunks} chunks (${results.reopen.fileMB.toFixed(0)} MB file, built in ${results.reopen.buildSeconds.toFixed(0)} s): open ${b.openMs.toFixed(0)} ms + first search ${b.firstSearchMs.toFixed(0)} ms = ${b.totalMs.toFixed(0)} ms (target < 300 ms at 100k)`);
 fs.mkdirSync(path.join(ROOT, 'tests', 'bench', 'results'), { recursive: true });

@@ -251,3 +251,32 @@ test('a page-side embedder: vectors stored with its id, search through it, reemb
   await rejectsWith(openStore({ path: file, embedder: { id: 'x', dimensions: 0, embed() {} } }), 'INVALID_ARGUMENT', 'embedder.dimensions');
   await rejectsWith(openStore({ path: file, embedder: { id: 'x', dimensions: 3 } }), 'INVALID_ARGUMENT', 'embedder.embed');
 });
+
+test('new vectors are searchable at once; the worker links them into the graph while idle and saves the snapshot', async () => {
+  const other = await store.createSpace({ title: 'Linking' });
+  const words = ['river', 'stone', 'lamp', 'cedar', 'orbit', 'violet', 'harbor', 'quartz', 'meadow', 'falcon', 'ember', 'tundra'];
+  const docs = Array.from({ length: 1300 }, (_, i) => ({
+    title: `n${i}`,
+    text: `Note ${i}: ${words[i % 12]} ${words[(i * 7) % 12]} ${words[(i * 5 + 3) % 12]} item${i} code${i * 31} ${words[(i * 11) % 12]}.`,
+    mediaType: 'text',
+    origin: 'paste',
+  }));
+  const r = await store.ingest(other.id, docs);
+  assert.equal(r.chunks, 1300);
+  const query = docs[1234].text;
+  const before = await store.search(other.id, query, { k: 5, mode: 'vector' });
+  assert.equal(before[0].sourceTitle, 'n1234');
+  let stats = await store.spaceStats(other.id);
+  assert.equal(stats.index.liveVectors, 1300);
+  for (let i = 0; i < 400 && stats.index.unlinkedVectors > 0; i++) {
+    await new Promise((res) => setTimeout(res, 25));
+    stats = await store.spaceStats(other.id);
+  }
+  assert.equal(stats.index.unlinkedVectors, 0, 'linked while idle');
+  assert.equal(stats.index.snapshotGeneration, stats.index.generation, 'snapshot saved once linked');
+  const after = await store.search(other.id, query, { k: 5, mode: 'vector' });
+  assert.equal(after[0].sourceTitle, 'n1234');
+  assert.deepEqual(after.map((h) => h.chunkId), before.map((h) => h.chunkId));
+  await store.deleteSpace(other.id);
+  await store.purgeSpace(other.id);
+});

@@ -31,7 +31,31 @@ json Call(kspace::Engine& e, const char* method, const json& args, std::span<con
 }
 }  // namespace
 
+// --reopen FILE: opens an existing store and times the first searches (snapshot load).
+int Reopen(const std::string& file) {
+  for (int run = 0; run < 3; ++run) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto options = kspace::Engine::ParseOptions(json{{"filename", file}}.dump());
+    auto engine = kspace::Engine::Open(std::make_unique<kspace::store::PosixBackend>(), *options);
+    if (!engine.ok()) return 1;
+    kspace::Engine& e = **engine;
+    auto t1 = std::chrono::steady_clock::now();
+    json spaces = Call(e, "listSpaces", json::object());
+    const json id = spaces[0]["id"];
+    Call(e, "search", {{"spaceId", id}, {"query", "w1 w2 w3"}, {"k", 10}, {"mode", "text"}});
+    auto t2 = std::chrono::steady_clock::now();
+    Call(e, "search", {{"spaceId", id}, {"query", "w1 w2 w3"}, {"k", 10}, {"mode", "vector"}});
+    auto t3 = std::chrono::steady_clock::now();
+    Call(e, "search", {{"spaceId", id}, {"query", "w4 w5 w6"}, {"k", 10}});
+    auto t4 = std::chrono::steady_clock::now();
+    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    std::printf("open %.0f, text %.1f, vector %.1f, hybrid %.1f ms\n", ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4));
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "--reopen") return Reopen(argv[2]);
   const fs::path dir = argc > 1 ? argv[1] : "/work/shared/data/rust-rfcs/text";
   const std::string file = argc > 2 ? argv[2] : "/tmp/ingest_profile.kspace";
   std::vector<fs::path> files;

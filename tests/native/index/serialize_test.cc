@@ -206,7 +206,7 @@ TEST_F(Crafted, ResealedUnchangedBytesLoad) {
 
 TEST_F(Crafted, HeaderFieldsOutOfRange) {
   Expect([](auto& b) { b[0] = 'X'; }, "magic");
-  Expect([](auto& b) { Put32(b, 8, 2); }, "newer version", Code::kUnsupported);
+  Expect([](auto& b) { Put32(b, 8, 3); }, "newer version", Code::kUnsupported);
   Expect([](auto& b) { Put32(b, 8, 0); }, "version 0");
   Expect([](auto& b) { Put32(b, 12, 64); }, "header size");
   Expect([](auto& b) { Put32(b, 16, 0); }, "dim 0");
@@ -221,9 +221,24 @@ TEST_F(Crafted, HeaderFieldsOutOfRange) {
   Expect([](auto& b) { Put32(b, 72, 40); }, "max level");
   Expect([](auto& b) { Put32(b, 76, 200); }, "entry point out of range");
   Expect([](auto& b) { Put32(b, 80, 28); }, "stored bytes");
-  Expect([](auto& b) { Put32(b, 84, 1); }, "reserved");
+  Expect([](auto& b) { Put32(b, 84, 1); }, "last slot counted unlinked but has links");
+  Expect([](auto& b) { Put32(b, 84, 201); }, "more unlinked than stored");
+
   Expect([](auto& b) { b[100] = 1; }, "reserved tail");
   Expect([&](auto& b) { Put64(b, 88, b.size() + 8); }, "size field");
+}
+
+TEST_F(Crafted, VersionOneStillLoads) {
+  // Version 1 is version 2 without unlinked vectors (offset 84 was reserved, 0).
+  std::vector<uint8_t> b = bytes_;
+  Put32(b, 8, 1);
+  Reseal(b);
+  EXPECT_TRUE(VectorIndex::Deserialize(b).ok());
+  Put32(b, 84, 1);
+  Reseal(b);
+  auto r = VectorIndex::Deserialize(b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kCorrupt);
 }
 
 TEST_F(Crafted, BodyFieldsOutOfRange) {

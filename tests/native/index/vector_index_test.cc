@@ -519,5 +519,124 @@ TEST(VectorIndex, SameSeedSameAddsSameGraph) {
   EXPECT_EQ(*sa, *sb);
 }
 
+// Deferred linking: the same adds linked now, linked later in one go, or linked in uneven pieces
+// give byte-identical indexes (the level generator is drawn in slot order either way).
+TEST(VectorIndex, DeferredLinkingBuildsTheSameGraph) {
+  const size_t dim = 12, n = 1500;
+  const auto rows = Clustered(n, dim, 6, 0.3f, 21);
+  auto now = MakeIndex(Params(dim));
+  auto later = MakeIndex(Params(dim));
+  auto pieces = MakeIndex(Params(dim));
+  ASSERT_TRUE(now->AddBatch(Iota(n), rows).ok());
+  ASSERT_TRUE(later->AddBatch(Iota(n), rows, Linking::kDeferred).ok());
+  for (size_t i = 0; i < n; ++i) ASSERT_TRUE(pieces->Add(i, Row(rows, dim, i), Linking::kDeferred).ok());
+  EXPECT_EQ(later->unlinked(), n);
+  EXPECT_EQ(now->unlinked(), 0u);
+  auto left = later->Link(n);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, 0u);
+  size_t remaining = n;
+  for (size_t step : {1, 7, 300, 1, 5000}) {
+    auto r = pieces->Link(step);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(*r, remaining - std::min(step, remaining));
+    remaining = *r;
+  }
+  auto a = now->Serialize();
+  auto b = later->Serialize();
+  auto c = pieces->Serialize();
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*a, *c);
+}
+
+// Unlinked vectors are found by every search path at once: the graph search scans them exactly,
+// filters and removals apply to them, and replacing one overwrites its vector.
+TEST(VectorIndex, UnlinkedVectorsAreSearchableAtOnce) {
+  const size_t dim = 16, n = 6000;
+  const auto rows = Clustered(n, dim, 8, 0.25f, 5);
+  auto index = MakeIndex(Params(dim));
+  ASSERT_TRUE(index->AddBatch(Iota(4000), std::span(rows).first(4000 * dim)).ok());
+  ASSERT_TRUE(index->AddBatch(Iota(2000, 4000), std::span(rows).subspan(4000 * dim), Linking::kDeferred).ok());
+  EXPECT_EQ(index->unlinked(), 2000u);
+  EXPECT_EQ(index->live_size(), n);
+  double recall = 0;
+  for (size_t q = 3900; q < 4100; ++q) {
+    SearchStats stats;
+    SearchOptions o;
+    o.stats = &stats;
+    auto hits = index->Search(Row(rows, dim, q), 10, nullptr, o);
+    ASSERT_TRUE(hits.ok());
+    EXPECT_FALSE(stats.exact);
+    ASSERT_FALSE(hits->empty());
+    EXPECT_EQ((*hits)[0].label, q);  // itself, linked or not
+    recall += Recall(*hits, BruteForce(rows, dim, Row(rows, dim, q).data(), 10));
+  }
+  EXPECT_GE(recall / 200, 0.95);
+  // Filters: only odd labels, graph path forced.
+  PredicateFilter odd([](Label l) { return l % 2 == 1; });
+  auto hits = index->Search(Row(rows, dim, 5001), 10, &odd, Graph(64));
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ((*hits)[0].label, 5001u);
+  for (const Hit& h : *hits) EXPECT_EQ(h.label % 2, 1u);
+  // Removal and restore of an unlinked label.
+  ASSERT_TRUE(index->Remove(5001).ok());
+  hits = index->Search(Row(rows, dim, 5001), 10);
+  ASSERT_TRUE(hits.ok());
+  for (const Hit& h : *hits) EXPECT_NE(h.label, 5001u);
+  ASSERT_TRUE(index->Restore(5001).ok());
+  // Replacing an unlinked label's vector: it is now found where the new vector is.
+  ASSERT_TRUE(index->Add(5001, Row(rows, dim, 10), Linking::kDeferred).ok());
+  EXPECT_EQ(index->unlinked(), 2000u);
+  hits = index->Search(Row(rows, dim, 10), 2);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_NEAR((*hits)[1].score, 1.0f, 1e-5);
+  // An immediate add links everything before it, so unlinked vectors stay the newest slots.
+  ASSERT_TRUE(index->Add(n, Row(rows, dim, 7)).ok());
+  EXPECT_EQ(index->unlinked(), 0u);
+  auto g = index->Search(Row(rows, dim, 5003), 1, nullptr, Graph(64));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ((*g)[0].label, 5003u);
+}
+
+// An index of only unlinked vectors answers by exact scan, and round-trips through Serialize.
+TEST(VectorIndex, UnlinkedVectorsSurviveSerialisation) {
+  const size_t dim = 10, n = 2500;
+  const auto rows = Clustered(n, dim, 4, 0.3f, 9);
+  auto index = MakeIndex(Params(dim));
+  ASSERT_TRUE(index->AddBatch(Iota(n), rows, Linking::kDeferred).ok());
+  ASSERT_TRUE(index->Link(1000).ok());
+  ASSERT_TRUE(index->Remove(2400).ok());
+  auto bytes = index->Serialize();
+  ASSERT_TRUE(bytes.ok());
+  auto loaded = VectorIndex::Deserialize(*bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->unlinked(), 1500u);
+  EXPECT_EQ((*loaded)->live_size(), n - 1);
+  auto hits = (*loaded)->Search(Row(rows, dim, 2000), 1, nullptr, Graph(64));
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ((*hits)[0].label, 2000u);
+  // Linking the rest after a reload gives the graph linking it without the reload would have.
+  auto lr = (*loaded)->Link(n);
+  ASSERT_TRUE(lr.ok()) << lr.status().ToString();
+  ASSERT_TRUE(index->Link(n).ok());
+  EXPECT_EQ((*loaded)->unlinked(), 0u);
+  auto h2 = (*loaded)->Search(Row(rows, dim, 2001), 1, nullptr, Graph(64));
+  ASSERT_TRUE(h2.ok());
+  EXPECT_EQ((*h2)[0].label, 2001u);
+  // Nothing linked at all: no entry point, exact answers.
+  auto none = MakeIndex(Params(dim));
+  ASSERT_TRUE(none->AddBatch(Iota(50), std::span(rows).first(50 * dim), Linking::kDeferred).ok());
+  auto nb = none->Serialize();
+  ASSERT_TRUE(nb.ok());
+  auto nl = VectorIndex::Deserialize(*nb);
+  ASSERT_TRUE(nl.ok()) << nl.status().ToString();
+  auto h3 = (*nl)->Search(Row(rows, dim, 30), 1, nullptr, Graph(64));
+  ASSERT_TRUE(h3.ok());
+  EXPECT_EQ((*h3)[0].label, 30u);
+}
+
 }  // namespace
 }  // namespace kspace::index
