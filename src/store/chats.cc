@@ -293,11 +293,13 @@ Status VisitHistory(Database& db, const std::string& tip_id, int64_t limit,
   // ancestor, nothing copied but two integers), then each path message is read once with its blob.
   // CROSS JOIN keeps the path as the outer loop, so rows come back tip first in depth order with no
   // SQL sort. The walk is bounded by `limit` and cannot cycle (a parent precedes its children).
+  // The bound is a depth test, not `LIMIT ?2`: SQLite plans with the value of a bound LIMIT, so
+  // binding it expires the cached statement and every call paid for a fresh prepare.
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "WITH RECURSIVE p(label, depth) AS ("
       "  SELECT label, 0 FROM chat_messages WHERE id = ?1"
       "  UNION ALL SELECT m.parent_label, p.depth + 1 FROM p CROSS JOIN chat_messages m ON m.label = p.label "
-      "    WHERE m.parent_label IS NOT NULL LIMIT ?2) "
+      "    WHERE m.parent_label IS NOT NULL AND p.depth + 1 < ?2) "
       "SELECT m.id, m.session_id, m.parent_message_id, m.sequence_number, m.role, m.content_blob_hash, m.status, "
       "m.response_metadata, m.model_version, m.user_feedback, m.is_branch_root, m.agent_id, m.created_at, b.data, "
       "p.depth FROM p CROSS JOIN chat_messages m ON m.label = p.label "
