@@ -350,10 +350,9 @@ Result<json> History(Context& ctx, Args& a) {
   std::vector<size_t> ends;
   if (b.tip_message_id) {
     text.reserve(64 * 1024);
-    CitationCache cache;
     KS_RETURN_IF_ERROR(store::VisitHistory(ctx.db(), *b.tip_message_id, limit.value_or(1000000),
                                           [&](int64_t, const store::MessageView& m) {
-                                            KS_RETURN_IF_ERROR(AppendMessageText(ctx, m, cache, text));
+                                            KS_RETURN_IF_ERROR(AppendMessageText(ctx, m, text));
                                             ends.push_back(text.size());
                                             return Status::Ok();
                                           }));
@@ -812,43 +811,38 @@ namespace {
 
 // The citations of an assistant message: its context links, each re-checked against the chunks
 // and sources that exist now (`deleted` when the source is deleted, `purged` when the chunk is
-// gone). `cache.source_deleted` remembers sources across the messages of one call.
-Result<json> CitationsJson(Context& ctx, const std::string& message_id, CitationCache& cache) {
-  KS_ASSIGN_OR_RETURN(auto links, store::LinksOfMessage(ctx.db(), message_id));
+// gone).
+Result<json> CitationsJson(Context& ctx, const std::string& message_id) {
   json cites = json::array();
-  for (const auto& l : links) {
-    json lm = ParseStoredJson(l.link_metadata, json::object());
-    KS_ASSIGN_OR_RETURN(auto c, store::FindChunkById(ctx.db(), l.chunk_id));
-    bool deleted = !c.has_value();
-    if (c) {
-      auto it = cache.source_deleted.find(l.source_id);
-      if (it == cache.source_deleted.end()) {
-        KS_ASSIGN_OR_RETURN(auto src, store::FindSource(ctx.db(), l.source_id));
-        it = cache.source_deleted.emplace(l.source_id, !src || src->deleted_at.has_value()).first;
-      }
-      deleted = it->second;
-    }
-    cites.push_back(json{{"n", l.citation_number},
-                         {"chunkId", l.chunk_id},
-                         {"sourceId", l.source_id},
-                         {"sourceTitle", lm.value("source_title", "")},
-                         {"excerpt", lm.value("excerpt", "")},
-                         {"score", l.relevance_score},
-                         {"deleted", deleted},
-                         {"purged", !c.has_value()}});
-  }
+  KS_RETURN_IF_ERROR(store::VisitCitations(ctx.db(), message_id, [&](const store::CitationView& c) {
+    cites.push_back(json{{"n", c.n},
+                         {"chunkId", c.chunk_id},
+                         {"sourceId", c.source_id},
+                         {"sourceTitle", c.source_title},
+                         {"excerpt", c.excerpt},
+                         {"score", c.score},
+                         {"deleted", !c.chunk_exists || !c.source_live},
+                         {"purged", !c.chunk_exists}});
+    return Status::Ok();
+  }));
   return cites;
 }
 
 }  // namespace
 
-Status AppendMessageText(Context& ctx, const store::MessageView& m, CitationCache& cache, std::string& out) {
-  // Only answers have citations and only failed messages an error: the json for those is built
-  // here, the rest of the object is written as text (api/chat_text.cc).
+Status AppendMessageText(Context& ctx, const store::MessageView& m, std::string& out) {
+  // Only answers have citations and only failed messages an error: those are built here, the rest
+  // of the object is written as text (api/chat_text.cc). Citations are written as text too; only
+  // each score goes through json, so that numbers read exactly as MessageJson writes them.
   std::string citations, error;
   if (m.role == "assistant") {
-    KS_ASSIGN_OR_RETURN(json cites, CitationsJson(ctx, std::string(m.id), cache));
-    citations = cites.dump(-1, ' ', false, json::error_handler_t::replace);
+    citations += '[';
+    KS_RETURN_IF_ERROR(store::VisitCitations(ctx.db(), std::string(m.id), [&](const store::CitationView& c) {
+      if (citations.size() > 1) citations += ',';
+      AppendCitationObject(c, json(c.score).dump(), citations);
+      return Status::Ok();
+    }));
+    citations += ']';
   }
   if (m.status == "failed") {
     json meta = ParseStoredJson(std::string(m.response_metadata), json::object());
@@ -875,8 +869,7 @@ Result<json> MessageJson(Context& ctx, const store::MessageRow& m) {
          {"createdAt", m.created_at}};
   if (m.status == "failed" && meta.is_object() && meta.contains("error")) j["error"] = meta["error"];
   if (m.role != "assistant") return j;
-  CitationCache cache;
-  KS_ASSIGN_OR_RETURN(j["citations"], CitationsJson(ctx, m.id, cache));
+  KS_ASSIGN_OR_RETURN(j["citations"], CitationsJson(ctx, m.id));
   return j;
 }
 

@@ -91,6 +91,26 @@ void AppendJsonString(std::string& out, std::string_view v) {
   WriteJsonString(out.data() + at, v, extra);
 }
 
+void AppendCitationObject(const store::CitationView& c, std::string_view score, std::string& out) {
+  const bool purged = !c.chunk_exists, deleted = purged || !c.source_live;
+  char n[24];
+  const auto [n_end, ec] = std::to_chars(n, n + sizeof(n), c.n);
+  (void)ec;  // 24 bytes hold any int64
+  out += "{\"chunkId\":";
+  AppendJsonString(out, c.chunk_id);
+  out += deleted ? ",\"deleted\":true,\"excerpt\":" : ",\"deleted\":false,\"excerpt\":";
+  AppendJsonString(out, c.excerpt);
+  out += ",\"n\":";
+  out.append(n, static_cast<size_t>(n_end - n));
+  out += purged ? ",\"purged\":true,\"score\":" : ",\"purged\":false,\"score\":";
+  out += score;
+  out += ",\"sourceId\":";
+  AppendJsonString(out, c.source_id);
+  out += ",\"sourceTitle\":";
+  AppendJsonString(out, c.source_title);
+  out += '}';
+}
+
 void AppendMessageObject(const store::MessageView& m, std::string_view citations, std::string_view error,
                          std::string& out) {
   // Keys in json's (sorted) order, as MessageJson's dump writes them.

@@ -19,6 +19,10 @@ namespace kspace::api {
 // accepts as valid UTF-8.
 void AppendJsonString(std::string& out, std::string_view v);
 
+// Appends one citation object as CitationsJson builds it (same keys, same sorted order): `score` is
+// the JSON text of its score (formatted by the caller, as json::dump formats numbers).
+void AppendCitationObject(const store::CitationView& c, std::string_view score, std::string& out);
+
 // Appends the object MessageJson builds for `m` (same keys, same sorted order, same escapes).
 // `citations` and `error` are JSON texts of those members, empty when the message has none. The
 // stored metadata is valid JSON (a CHECK on the column), so it is copied as it is. Grows `out`

@@ -831,6 +831,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
     size_t distances = 0, exact = 0;
     for (int i = 0; i < m; ++i) {
       std::span<const float> v(q.row(i), static_cast<size_t>(d));
+      stats = index::SearchStats();  // a failed search leaves it as it was
       Result<std::vector<index::Hit>> hits = sv->index->Search(v, static_cast<size_t>(k), &train, so);
       distances += stats.distances;
       exact += stats.exact ? 1 : 0;
