@@ -21,6 +21,8 @@ import type {
   UnlockInput,
 } from './chat-types.js';
 
+const utf8 = new TextDecoder();
+
 export class ChatApi {
   constructor(private readonly channel: Channel) {}
 
@@ -129,10 +131,13 @@ export class ChatApi {
 
   /** The branch's messages, root to tip (the newest `limit` when given). */
   async history(branchId: Id, options?: { limit?: number }): Promise<ChatMessage[]> {
-    // The engine sends the history as one JSON text (asText): parsing it here once is much cheaper
-    // than the worker parsing it and structured-cloning hundreds of message objects.
-    const text = await this.channel.call<string>('chatHistory', { ...objectArg(options, 'options'), branchId, asText: true });
-    return JSON.parse(text) as ChatMessage[];
+    // The engine writes the history as one UTF-8 JSON text into the call's binary output (asText),
+    // which the worker transfers here as it is: decoding and parsing it once on this side is much
+    // cheaper than the engine escaping it into a JSON string, or the worker parsing it and
+    // structured-cloning hundreds of message objects.
+    const { bytes } = await this.channel.callWithBytes('chatHistory', { ...objectArg(options, 'options'), branchId, asText: true });
+    if (!bytes) throw new KspaceError('INTERNAL', 'chatHistory returned no text');
+    return JSON.parse(utf8.decode(bytes)) as ChatMessage[];
   }
 
   message(messageId: Id, options?: { includeSteps?: boolean }): Promise<ChatMessage> {

@@ -133,6 +133,8 @@ const decoder = new TextDecoder();
  */
 export interface Channel {
   call<T>(method: string, args: Record<string, unknown>): Promise<T>;
+  /** One call whose answer also carries binary output (transferred from the worker, not cloned). */
+  callWithBytes<T>(method: string, args: Record<string, unknown>): Promise<{ value: T; bytes: Uint8Array | undefined }>;
   job<T, P>(method: string, args: Record<string, unknown>, options: JobOptions<P> | undefined): Promise<T>;
 }
 
@@ -140,6 +142,10 @@ export class Store {
   /** The namespaces' way in (see Channel). */
   private readonly channel: Channel = {
     call: <T>(method: string, args: Record<string, unknown>) => this.call<T>(method, args),
+    callWithBytes: async <T>(method: string, args: Record<string, unknown>) => {
+      const r = await this.rpc(method, args);
+      return { value: r.value as T, bytes: r.bytes };
+    },
     job: async <T, P>(method: string, args: Record<string, unknown>, options: JobOptions<P> | undefined) => {
       const { onProgress, signal, ...rest } = objectArg(options, 'options') as JobOptions<P>;
       const unknown = Object.keys(rest)[0];

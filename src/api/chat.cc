@@ -5,10 +5,12 @@
 // provider between prepare and commit. See src/chat/README.md.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 
 #include "api/chat_internal.h"
+#include "api/chat_text.h"
 #include "api/common.h"
 #include "api/convert.h"
 #include "api/ingest.h"
@@ -318,10 +320,13 @@ Result<json> Fork(Context& ctx, Args& a) {
 
 // chatHistory(branchId, {limit?, asText?}). With `asText: true` (what js/chat.ts sends) the
 // history is written as JSON text straight from the rows (AppendMessageText: no per-message json
-// objects, which cost more than the SQL) and returned as one JSON string: the worker then hands one
-// string to the page instead of parsing and structured-cloning hundreds of objects, and the client
-// parses it once. Without it, the array of MessageJson objects (native callers); the two are the
-// same messages (tests/native/chat: HistoryTextEqualsMessageJson).
+// objects, which cost more than the SQL) into the call's binary output, as UTF-8, and the JSON
+// reply is only {"messages": n}. The text never passes through a json value: wrapping it in a json
+// string made the engine's final dump escape (and check) every byte of it again, and Embind decode
+// it into a JS string, which together took over half of the call in wasm (-Oz). As bytes it is one
+// copy out of the heap, transferred (not cloned) from the worker to the page, where it is decoded
+// and parsed once. Without asText, the array of MessageJson objects (native callers); the two are
+// the same messages (tests/native/chat: HistoryTextEqualsMessageJson).
 Result<json> History(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string id, a.RequiredId("branchId"));
   KS_ASSIGN_OR_RETURN(auto limit, a.Int("limit", 1, 1000000));
@@ -339,25 +344,33 @@ Result<json> History(Context& ctx, Args& a) {
     }
     return out;
   }
-  if (!b.tip_message_id) return json("[]");
-  // Each message's text, tip first; joined root first below.
-  std::vector<std::string> parts;
-  CitationCache cache;
-  KS_RETURN_IF_ERROR(store::VisitHistory(ctx.db(), *b.tip_message_id, limit.value_or(1000000),
-                                        [&](int64_t, const store::MessageView& m) {
-                                          return AppendMessageText(ctx, m, cache, parts.emplace_back());
-                                        }));
-  size_t size = 2;
-  for (const auto& p : parts) size += p.size() + 1;
+  // The messages' texts back to back, tip first (the order the rows come in), with each one's end;
+  // copied into the output root first.
   std::string text;
-  text.reserve(size);
-  text += '[';
-  for (size_t i = parts.size(); i-- > 0;) {
-    text += parts[i];
-    if (i > 0) text += ',';
+  std::vector<size_t> ends;
+  if (b.tip_message_id) {
+    text.reserve(64 * 1024);
+    KS_RETURN_IF_ERROR(store::VisitHistory(ctx.db(), *b.tip_message_id, limit.value_or(1000000),
+                                          [&](int64_t, const store::MessageView& m) {
+                                            KS_RETURN_IF_ERROR(AppendMessageText(ctx, m, text));
+                                            ends.push_back(text.size());
+                                            return Status::Ok();
+                                          }));
   }
-  text += ']';
-  return json(std::move(text));
+  // memcpy, not vector::insert: at -Oz (this file's size setting in wasm) insert from char
+  // iterators copies byte by byte through uninlined calls, a third of the call when measured.
+  std::vector<uint8_t>& out = ctx.output;
+  out.resize(text.size() + (ends.empty() ? 0 : ends.size() - 1) + 2);
+  uint8_t* w = out.data();
+  *w++ = '[';
+  for (size_t i = ends.size(); i-- > 0;) {
+    const size_t begin = i == 0 ? 0 : ends[i - 1];
+    std::memcpy(w, text.data() + begin, ends[i] - begin);
+    w += ends[i] - begin;
+    if (i > 0) *w++ = ',';
+  }
+  *w++ = ']';
+  return json{{"messages", ends.size()}};
 }
 
 Result<json> GetMessage(Context& ctx, Args& a) {
@@ -798,114 +811,44 @@ namespace {
 
 // The citations of an assistant message: its context links, each re-checked against the chunks
 // and sources that exist now (`deleted` when the source is deleted, `purged` when the chunk is
-// gone). `cache.source_deleted` remembers sources across the messages of one call.
-Result<json> CitationsJson(Context& ctx, const std::string& message_id, CitationCache& cache) {
-  KS_ASSIGN_OR_RETURN(auto links, store::LinksOfMessage(ctx.db(), message_id));
+// gone).
+Result<json> CitationsJson(Context& ctx, const std::string& message_id) {
   json cites = json::array();
-  for (const auto& l : links) {
-    json lm = ParseStoredJson(l.link_metadata, json::object());
-    KS_ASSIGN_OR_RETURN(auto c, store::FindChunkById(ctx.db(), l.chunk_id));
-    bool deleted = !c.has_value();
-    if (c) {
-      auto it = cache.source_deleted.find(l.source_id);
-      if (it == cache.source_deleted.end()) {
-        KS_ASSIGN_OR_RETURN(auto src, store::FindSource(ctx.db(), l.source_id));
-        it = cache.source_deleted.emplace(l.source_id, !src || src->deleted_at.has_value()).first;
-      }
-      deleted = it->second;
-    }
-    cites.push_back(json{{"n", l.citation_number},
-                         {"chunkId", l.chunk_id},
-                         {"sourceId", l.source_id},
-                         {"sourceTitle", lm.value("source_title", "")},
-                         {"excerpt", lm.value("excerpt", "")},
-                         {"score", l.relevance_score},
-                         {"deleted", deleted},
-                         {"purged", !c.has_value()}});
-  }
+  KS_RETURN_IF_ERROR(store::VisitCitations(ctx.db(), message_id, [&](const store::CitationView& c) {
+    cites.push_back(json{{"n", c.n},
+                         {"chunkId", c.chunk_id},
+                         {"sourceId", c.source_id},
+                         {"sourceTitle", c.source_title},
+                         {"excerpt", c.excerpt},
+                         {"score", c.score},
+                         {"deleted", !c.chunk_exists || !c.source_live},
+                         {"purged", !c.chunk_exists}});
+    return Status::Ok();
+  }));
   return cites;
-}
-
-// Appends `v` to `out` as a JSON string literal. Valid UTF-8 passes through (runs of plain bytes
-// are copied at once); quotes, backslashes and control characters are escaped. Invalid UTF-8 is
-// left for the engine's final dump to replace (as it would for any string).
-void AppendJsonString(std::string& out, std::string_view v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const auto c = static_cast<unsigned char>(v[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(v.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-  }
-  out.append(v.data() + run, v.size() - run);
-  out += '"';
-}
-
-void AppendOptString(std::string& out, const std::optional<std::string_view>& v) {
-  if (v) AppendJsonString(out, *v);
-  else out += "null";
 }
 
 }  // namespace
 
-Status AppendMessageText(Context& ctx, const store::MessageView& m, CitationCache& cache, std::string& out) {
-  // The same object as MessageJson, keys in the same (sorted) order. The stored metadata is valid
-  // JSON (a CHECK on the column), written by json::dump, so it is copied as it is.
-  out.reserve(out.size() + m.text.size() + m.response_metadata.size() + 320);
-  out += "{\"agentId\":";
-  AppendOptString(out, m.agent_id);
+Status AppendMessageText(Context& ctx, const store::MessageView& m, std::string& out) {
+  // Only answers have citations and only failed messages an error: those are built here, the rest
+  // of the object is written as text (api/chat_text.cc). Citations are written as text too; only
+  // each score goes through json, so that numbers read exactly as MessageJson writes them.
+  std::string citations, error;
   if (m.role == "assistant") {
-    KS_ASSIGN_OR_RETURN(json cites, CitationsJson(ctx, std::string(m.id), cache));
-    out += ",\"citations\":";
-    out += cites.dump(-1, ' ', false, json::error_handler_t::replace);
+    citations += '[';
+    KS_RETURN_IF_ERROR(store::VisitCitations(ctx.db(), std::string(m.id), [&](const store::CitationView& c) {
+      if (citations.size() > 1) citations += ',';
+      AppendCitationObject(c, json(c.score).dump(), citations);
+      return Status::Ok();
+    }));
+    citations += ']';
   }
-  out += ",\"createdAt\":";
-  AppendJsonString(out, m.created_at);
   if (m.status == "failed") {
     json meta = ParseStoredJson(std::string(m.response_metadata), json::object());
-    if (meta.is_object() && meta.contains("error")) {
-      out += ",\"error\":";
-      out += meta["error"].dump(-1, ' ', false, json::error_handler_t::replace);
-    }
+    if (meta.is_object() && meta.contains("error")) error = meta["error"].dump(-1, ' ', false, json::error_handler_t::replace);
   }
-  out += ",\"feedback\":";
-  AppendOptString(out, m.user_feedback);
-  out += ",\"id\":";
-  AppendJsonString(out, m.id);
-  out += m.is_branch_root ? ",\"isBranchRoot\":true" : ",\"isBranchRoot\":false";
-  out += ",\"metadata\":";
-  if (m.response_metadata.empty()) out += "{}";
-  else out += m.response_metadata;
-  out += ",\"modelVersion\":";
-  AppendOptString(out, m.model_version);
-  out += ",\"parentId\":";
-  AppendOptString(out, m.parent_message_id);
-  out += ",\"role\":";
-  AppendJsonString(out, m.role);
-  out += ",\"sequence\":";
-  out += std::to_string(m.sequence_number);
-  out += ",\"sessionId\":";
-  AppendJsonString(out, m.session_id);
-  out += ",\"status\":";
-  AppendJsonString(out, m.status);
-  out += ",\"text\":";
-  AppendJsonString(out, m.text);
-  out += '}';
+  AppendMessageObject(m, citations, error, out);
   return Status::Ok();
 }
 
@@ -926,8 +869,7 @@ Result<json> MessageJson(Context& ctx, const store::MessageRow& m) {
          {"createdAt", m.created_at}};
   if (m.status == "failed" && meta.is_object() && meta.contains("error")) j["error"] = meta["error"];
   if (m.role != "assistant") return j;
-  CitationCache cache;
-  KS_ASSIGN_OR_RETURN(j["citations"], CitationsJson(ctx, m.id, cache));
+  KS_ASSIGN_OR_RETURN(j["citations"], CitationsJson(ctx, m.id));
   return j;
 }
 

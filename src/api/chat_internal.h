@@ -21,13 +21,9 @@ Result<store::MessageRow> RequireMessage(Context& ctx, const std::string& id, co
 Result<store::AgentRow> RequireAgent(Context& ctx, const std::string& id, const char* field = "agentId");
 // The message as the API returns it, with citations (degraded when their chunk or source is gone).
 Result<json> MessageJson(Context& ctx, const store::MessageRow& m);
-// What citation checks remember within one call: source id -> deleted (or missing).
-struct CitationCache {
-  std::map<std::string, bool> source_deleted;
-};
 // Appends the JSON text of exactly the object MessageJson returns (same keys, same order) without
 // building json objects: the hot path of chatHistory.
-Status AppendMessageText(Context& ctx, const store::MessageView& m, CitationCache& cache, std::string& out);
+Status AppendMessageText(Context& ctx, const store::MessageView& m, std::string& out);
 // Makes sure the memory vectors are loaded.
 Status EnsureMemoryIndex(Context& ctx);
 // Memory search, for chat retrieval too: the best `k` memories for `query` visible from `space_id`.

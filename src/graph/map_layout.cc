@@ -13,6 +13,7 @@
 #include "api/ingest.h"
 #include "graph/concepts.h"
 #include "graph/nodes.h"
+#include "graph/placement.h"
 #include "graph/registry.h"
 #include "graph/sql_util.h"
 #include "layout/hdbscan.h"
@@ -738,102 +739,9 @@ Result<std::shared_ptr<const DrArtifact>> LoadArtifact(api::Context& ctx, const 
   return ctx.state.placement_model;
 }
 
-// The training chunks of a projection model, as a search filter: a new chunk's neighbours must be
-// rows of the model (other new chunks, which the index already holds, have no place in it yet).
-// Labels are looked up by binary search in a sorted copy that remembers each label's model row.
-class TrainingRows final : public index::Filter {
- public:
-  explicit TrainingRows(const std::vector<int64_t>& labels) {
-    sorted_.reserve(labels.size());
-    for (size_t i = 0; i < labels.size(); ++i) {
-      sorted_.push_back({static_cast<index::Label>(labels[i]), static_cast<int32_t>(i)});
-    }
-    std::sort(sorted_.begin(), sorted_.end());
-  }
-  // The model row of `label`, or -1.
-  int32_t RowOf(index::Label label) const {
-    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::pair<index::Label, int32_t>{label, INT32_MIN});
-    return it != sorted_.end() && it->first == label ? it->second : -1;
-  }
-  bool Allows(index::Label label) const override { return RowOf(label) >= 0; }
-  void set_selectivity(double s) { selectivity_ = s; }
-  double Selectivity() const override { return selectivity_; }
-
- private:
-  std::vector<std::pair<index::Label, int32_t>> sorted_;
-  double selectivity_ = -1.0;
-};
-
-// Moves each new node (in order) to the free spot nearest to where the model put it: no overlap
-// with the fixed nodes (which never move) nor with the new nodes placed before it. Candidates lie
-// on rings of growing radius around the wanted position (ring step half a radius, angular step
-// about half a radius), so a node lands at most about half a radius further than the nearest free
-// spot. Both sets are hashed in a uniform grid of one diameter, so a candidate check is O(1). The
-// search is bounded (kPlaceRings rings); a node with no free spot within that keeps its wanted
-// position (an overlap that the next refit resolves). Returns the number of nodes that moved.
-constexpr int kPlaceRings = 16;  // rings of half a radius: a node moves at most 4 diameters
-
-int PlaceWithoutOverlap(std::vector<float>& pos, const std::vector<float>& fixed_xy, float radius) {
-  const size_t m = pos.size() / 2;
-  const float cell = 2.0f * radius;
-  const float min_d2 = (2.0f * radius) * (2.0f * radius) * (1.0f - 1e-4f);
-  std::unordered_map<uint64_t, std::vector<float>> grid;  // cell -> x, y pairs
-  auto key = [&](float x, float y) {
-    const int64_t cx = static_cast<int64_t>(std::floor(x / cell)), cy = static_cast<int64_t>(std::floor(y / cell));
-    return (static_cast<uint64_t>(cx) << 32) ^ (static_cast<uint64_t>(cy) & 0xffffffffu);
-  };
-  auto add = [&](float x, float y) {
-    auto& v = grid[key(x, y)];
-    v.push_back(x);
-    v.push_back(y);
-  };
-  auto free_at = [&](float x, float y) {
-    const int64_t cx = static_cast<int64_t>(std::floor(x / cell)), cy = static_cast<int64_t>(std::floor(y / cell));
-    for (int64_t dx = -1; dx <= 1; ++dx) {
-      for (int64_t dy = -1; dy <= 1; ++dy) {
-        auto it = grid.find((static_cast<uint64_t>(cx + dx) << 32) ^ (static_cast<uint64_t>(cy + dy) & 0xffffffffu));
-        if (it == grid.end()) continue;
-        const std::vector<float>& v = it->second;
-        for (size_t t = 0; t + 1 < v.size(); t += 2) {
-          const float ex = v[t] - x, ey = v[t + 1] - y;
-          if (ex * ex + ey * ey < min_d2) return false;
-        }
-      }
-    }
-    return true;
-  };
-  grid.reserve(fixed_xy.size() / 2 + m);
-  for (size_t t = 0; t + 1 < fixed_xy.size(); t += 2) add(fixed_xy[t], fixed_xy[t + 1]);
-  constexpr int kMaxRings = kPlaceRings;
-  constexpr double kPi = 3.14159265358979323846;
-  int moved = 0;
-  for (size_t i = 0; i < m; ++i) {
-    const float x0 = pos[2 * i], y0 = pos[2 * i + 1];
-    float bx = x0, by = y0;
-    bool found = free_at(x0, y0);
-    for (int ring = 1; ring <= kMaxRings && !found; ++ring) {
-      const double r = 0.5 * radius * ring;
-      const int steps = std::max(6, static_cast<int>(std::ceil(2.0 * kPi * r / (0.5 * radius))));
-      // Start each ring at a different angle so that neighbours pushed out of one jam spread out.
-      const double phase = 0.618033988749895 * static_cast<double>(i % 97) * 2.0 * kPi;
-      for (int s = 0; s < steps; ++s) {
-        const double a = phase + 2.0 * kPi * s / steps;
-        const float x = static_cast<float>(x0 + r * std::cos(a)), y = static_cast<float>(y0 + r * std::sin(a));
-        if (free_at(x, y)) {
-          bx = x;
-          by = y;
-          found = true;
-          break;
-        }
-      }
-    }
-    if (bx != x0 || by != y0) ++moved;
-    pos[2 * i] = bx;
-    pos[2 * i + 1] = by;
-    add(bx, by);
-  }
-  return moved;
-}
+// Rings of half a radius that overlap removal searches around a new node: it moves at most 4
+// diameters (graph/placement.h).
+constexpr int kPlaceRings = 16;
 
 }  // namespace
 
@@ -918,9 +826,15 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
     g.k = k;
     g.idx.assign(static_cast<size_t>(m) * k, -1);
     g.dist.assign(static_cast<size_t>(m) * k, std::numeric_limits<float>::infinity());
+    index::SearchStats stats;
+    so.stats = &stats;
+    size_t distances = 0, exact = 0;
     for (int i = 0; i < m; ++i) {
       std::span<const float> v(q.row(i), static_cast<size_t>(d));
+      stats = index::SearchStats();  // a failed search leaves it as it was
       Result<std::vector<index::Hit>> hits = sv->index->Search(v, static_cast<size_t>(k), &train, so);
+      distances += stats.distances;
+      exact += stats.exact ? 1 : 0;
       if (!hits.ok()) {
         if (hits.status().code() == Code::kInvalidArgument) continue;  // e.g. an all-zero vector: no neighbours
         return hits.status();
@@ -939,6 +853,8 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
       nearest[static_cast<size_t>(i)] = g.idx[static_cast<size_t>(i) * k];
     }
     out["knnMs"] = MsSince(t_knn);
+    out["knnDistances"] = distances;  // distance evaluations of the searches (a diagnostic)
+    out["knnExact"] = exact;          // searches the index answered by an exact scan
     // Rows without any neighbour cannot be transformed: they go to the model's origin.
     std::vector<int> with_nb;
     for (int i = 0; i < m; ++i) {
@@ -988,14 +904,8 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
       }
     }
     // Coarse grid of the new nodes (cell = pad): a placed chunk matters only within pad of one.
-    const double cell = pad;
-    std::unordered_map<uint64_t, uint8_t> near;
-    auto ckey = [](int64_t cx, int64_t cy) {
-      return (static_cast<uint64_t>(cx) << 32) ^ (static_cast<uint64_t>(cy) & 0xffffffffu);
-    };
-    for (int i = 0; i < m; ++i) {
-      near[ckey(static_cast<int64_t>(std::floor(pos.row(i)[0] / cell)), static_cast<int64_t>(std::floor(pos.row(i)[1] / cell)))] = 1;
-    }
+    CellSet near(pad, static_cast<size_t>(m));
+    for (int i = 0; i < m; ++i) near.Add(pos.row(i)[0], pos.row(i)[1]);
     std::vector<float> fixed_xy;
     {
       // Covered by the partial index nodes_chunk_pos2: no table reads.
@@ -1008,17 +918,12 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
         KS_ASSIGN_OR_RETURN(bool row, st->Step());
         if (!row) break;
         const double x = st->Double(0), y = st->Double(1);
-        const int64_t cx = static_cast<int64_t>(std::floor(x / cell)), cy = static_cast<int64_t>(std::floor(y / cell));
-        bool close = false;
-        for (int64_t dx = -1; dx <= 1 && !close; ++dx) {
-          for (int64_t dy = -1; dy <= 1 && !close; ++dy) close = near.count(ckey(cx + dx, cy + dy)) > 0;
-        }
-        if (!close) continue;
+        if (!near.Near(x, y)) continue;
         fixed_xy.push_back(static_cast<float>(x));
         fixed_xy.push_back(static_cast<float>(y));
       }
     }
-    out["overlapMoved"] = PlaceWithoutOverlap(pos.data, fixed_xy, radius);
+    out["overlapMoved"] = PlaceWithoutOverlap(pos.data, fixed_xy, radius, kPlaceRings);
     out["overlapNeighbours"] = fixed_xy.size() / 2;
     out["overlapMs"] = MsSince(t_ov);
   }
@@ -1032,11 +937,10 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
       "WHERE n.chunk_label = ?1 AND n.clustering_model_version_id IS NOT NULL AND p.kind = 'cluster' AND "
       "p.deleted_at IS NULL"));
   KS_ASSIGN_OR_RETURN(store::CachedStatement kids, db.Prepare("SELECT 1 FROM nodes WHERE parent_node_id = ?1 LIMIT 1"));
-  KS_ASSIGN_OR_RETURN(store::CachedStatement up, db.Prepare(dims == 2
-      ? "UPDATE nodes SET pos2_x = ?2, pos2_y = ?3, dr_model_version_id = ?4, parent_node_id = ?5, depth_level = ?6, "
-        "clustering_model_version_id = ?7, updated_at = ?8 WHERE id = ?1"
-      : "UPDATE nodes SET pos3_x = ?2, pos3_y = ?3, pos3_z = ?9, dr3_model_version_id = ?4, parent_node_id = ?5, "
-        "depth_level = ?6, clustering_model_version_id = ?7, updated_at = ?8 WHERE id = ?1"));
+  // One UPDATE for all new nodes (their values as a JSON array of rows): an UPDATE of nodes
+  // writes a statement journal (its foreign keys make it a "multi-write"), and one per node copied
+  // every touched page again for each node, which was most of the writing.
+  json rows = json::array();
   for (int i = 0; i < m; ++i) {
     Fresh& r = placeable[static_cast<size_t>(i)];
     const int32_t nb = nearest[static_cast<size_t>(i)];
@@ -1056,7 +960,8 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
         const int64_t depth = std::get<1>(*it->second) + 1;
         if (depth != r.depth) {
           // A chunk node rarely has children (a user's note hung under it): keep their depths
-          // right, after a cheap check (RefreshSubtreeDepth costs two statements per node).
+          // right, after a cheap check (RefreshSubtreeDepth costs two statements per node). It
+          // does not read the node's own row, so it may run before the UPDATE below.
           r.depth = depth;
           kids->Bind(1, r.id);
           KS_ASSIGN_OR_RETURN(bool has_kids, kids->Step());
@@ -1065,19 +970,27 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
         }
       }
     }
-    up->Bind(1, r.id);
-    up->Bind(2, static_cast<double>(pos.row(i)[0])).Bind(3, static_cast<double>(pos.row(i)[1]));
-    if (dims == 3) up->Bind(9, static_cast<double>(pos.row(i)[2]));
-    up->Bind(4, version->id);
-    BindOpt(*up, 5, r.parent);
-    up->Bind(6, r.depth);
-    BindOpt(*up, 7, r.clustering);
-    up->Bind(8, now);
-    KS_RETURN_IF_ERROR(up->Run());
-    const int64_t changed = db.changes();
-    up->Reset();
-    if (changed != 1) return Internal("node " + r.id + " was not updated");
+    json row = json::array({r.id, static_cast<double>(pos.row(i)[0]), static_cast<double>(pos.row(i)[1]),
+                            dims == 3 ? json(static_cast<double>(pos.row(i)[2])) : json(nullptr),
+                            r.parent ? json(*r.parent) : json(nullptr), r.depth,
+                            r.clustering ? json(*r.clustering) : json(nullptr)});
+    rows.push_back(std::move(row));
   }
+  KS_ASSIGN_OR_RETURN(store::CachedStatement up, db.Prepare(dims == 2
+      ? "UPDATE nodes SET pos2_x = v.value ->> 1, pos2_y = v.value ->> 2, dr_model_version_id = ?2, "
+        "parent_node_id = v.value ->> 4, depth_level = v.value ->> 5, clustering_model_version_id = v.value ->> 6, "
+        "updated_at = ?3 FROM json_each(?1) AS v WHERE nodes.id = v.value ->> 0"
+      : "UPDATE nodes SET pos3_x = v.value ->> 1, pos3_y = v.value ->> 2, pos3_z = v.value ->> 3, "
+        "dr3_model_version_id = ?2, parent_node_id = v.value ->> 4, depth_level = v.value ->> 5, "
+        "clustering_model_version_id = v.value ->> 6, updated_at = ?3 FROM json_each(?1) AS v "
+        "WHERE nodes.id = v.value ->> 0"));
+  up->Bind(1, rows.dump());
+  up->Bind(2, version->id);
+  up->Bind(3, now);
+  KS_RETURN_IF_ERROR(up->Run());
+  const int64_t changed = db.changes();
+  up->Reset();
+  if (changed != m) return Internal("placed " + std::to_string(m) + " nodes but updated " + std::to_string(changed));
   out["writeMs"] = MsSince(t_write);
   KS_RETURN_IF_ERROR(tx.Commit());
   out["placed"] = m;

@@ -293,11 +293,13 @@ Status VisitHistory(Database& db, const std::string& tip_id, int64_t limit,
   // ancestor, nothing copied but two integers), then each path message is read once with its blob.
   // CROSS JOIN keeps the path as the outer loop, so rows come back tip first in depth order with no
   // SQL sort. The walk is bounded by `limit` and cannot cycle (a parent precedes its children).
+  // The bound is a depth test, not `LIMIT ?2`: SQLite plans with the value of a bound LIMIT, so
+  // binding it expires the cached statement and every call paid for a fresh prepare.
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "WITH RECURSIVE p(label, depth) AS ("
       "  SELECT label, 0 FROM chat_messages WHERE id = ?1"
       "  UNION ALL SELECT m.parent_label, p.depth + 1 FROM p CROSS JOIN chat_messages m ON m.label = p.label "
-      "    WHERE m.parent_label IS NOT NULL LIMIT ?2) "
+      "    WHERE m.parent_label IS NOT NULL AND p.depth + 1 < ?2) "
       "SELECT m.id, m.session_id, m.parent_message_id, m.sequence_number, m.role, m.content_blob_hash, m.status, "
       "m.response_metadata, m.model_version, m.user_feedback, m.is_branch_root, m.agent_id, m.created_at, b.data, "
       "p.depth FROM p CROSS JOIN chat_messages m ON m.label = p.label "
@@ -438,28 +440,34 @@ Status InsertLink(Database& db, const LinkRow& l) {
   return st->Run();
 }
 
-Result<std::vector<LinkRow>> LinksOfMessage(Database& db, const std::string& response_id) {
+Status VisitCitations(Database& db, const std::string& response_id,
+                      const std::function<Status(const CitationView& c)>& fn) {
+  // The snapshot's title and excerpt are read by SQLite's JSON functions, and the chunk and source
+  // checks are index probes in the same statement: per citation, parsing the metadata with
+  // nlohmann (at -Oz in wasm) and loading the whole chunk row cost far more than the history
+  // around it (~0.5 ms a citation).
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT id, query_message_id, response_message_id, chunk_id, source_id, citation_number, relevance_score, "
-      "link_metadata, created_at FROM message_context_links WHERE response_message_id = ? ORDER BY citation_number"));
+      "SELECT l.citation_number, l.chunk_id, l.source_id, IFNULL(l.link_metadata ->> '$.source_title', ''), "
+      "IFNULL(l.link_metadata ->> '$.excerpt', ''), l.relevance_score, "
+      "EXISTS (SELECT 1 FROM chunks c WHERE c.id = l.chunk_id), "
+      "EXISTS (SELECT 1 FROM content_sources s WHERE s.id = l.source_id AND s.deleted_at IS NULL) "
+      "FROM message_context_links l WHERE l.response_message_id = ?1 ORDER BY l.citation_number"));
   st->Bind(1, response_id);
-  std::vector<LinkRow> out;
   for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    LinkRow l;
-    l.id = st->Text(0);
-    l.query_message_id = st->Text(1);
-    l.response_message_id = st->Text(2);
-    l.chunk_id = st->Text(3);
-    l.source_id = st->Text(4);
-    l.citation_number = st->Int(5);
-    l.relevance_score = st->Double(6);
-    l.link_metadata = st->Text(7);
-    l.created_at = st->Text(8);
-    out.push_back(std::move(l));
+    CitationView c;
+    c.n = st->Int(0);
+    c.chunk_id = st->TextView(1);
+    c.source_id = st->TextView(2);
+    c.source_title = st->TextView(3);
+    c.excerpt = st->TextView(4);
+    c.score = st->Double(5);
+    c.chunk_exists = st->Int(6) != 0;
+    c.source_live = st->Int(7) != 0;
+    KS_RETURN_IF_ERROR(fn(c));
   }
-  return out;
+  return Status::Ok();
 }
 
 // ---- agents --------------------------------------------------------------------------------

@@ -132,7 +132,19 @@ Result<std::vector<std::string>> SessionTexts(Database& db, const std::string& s
 Status InsertStep(Database& db, StepRow& s);
 Result<std::vector<StepRow>> StepsOfMessage(Database& db, const std::string& message_id);
 Status InsertLink(Database& db, const LinkRow& l);
-Result<std::vector<LinkRow>> LinksOfMessage(Database& db, const std::string& response_id);
+// A citation of an answer as the API shows it: the link, what its metadata snapshot says, and
+// whether the chunk and its source still exist (a chunk gone is "purged", a source deleted or
+// gone makes the citation "deleted").
+struct CitationView {
+  int64_t n = 0;
+  std::string_view chunk_id, source_id, source_title, excerpt;
+  double score = 0;
+  bool chunk_exists = false, source_live = false;
+};
+// Calls `fn` for each citation of answer `response_id`, by citation number, in one statement
+// (the views live until `fn` returns).
+Status VisitCitations(Database& db, const std::string& response_id,
+                      const std::function<Status(const CitationView& c)>& fn);
 
 // Soft-deletes a session and its branches.
 Status DeleteSession(Database& db, const std::string& id, const std::string& now);

@@ -187,6 +187,8 @@ test('citations point at chunks that existed; deleting or purging the source deg
   let c = m.citations.find((x) => x.chunkId === cite.chunkId);
   assert.equal(c.deleted, true);
   assert.equal(c.purged, false);
+  // History writes its citations apart from chat.message: the same answer there.
+  assert.deepEqual((await store.chat.history(chat.mainBranchId))[1], m);
   await store.purgeSource(s.id);
   const hist = await store.chat.history(chat.mainBranchId);
   assert.equal(hist.length, 2, 'history still reads');

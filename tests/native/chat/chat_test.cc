@@ -423,9 +423,20 @@ TEST_F(ChatApiTest, HistoryTextEqualsMessageJson) {
   json failed = Ok("chatFail", {{"sessionId", s["id"]}, {"parentId", out["message"]["id"]}, {"text", "and then?"},
                                 {"error", {{"code", "IO_ERROR"}, {"message", "stream \"cut\""}}}});
   json h = Ok("chatHistory", {{"branchId", s["mainBranchId"]}});
-  json text = Ok("chatHistory", {{"branchId", s["mainBranchId"]}, {"asText", true}});
-  ASSERT_TRUE(text.is_string());
-  EXPECT_EQ(json::parse(text.get<std::string>()), h);
+  // asText: the same array as UTF-8 JSON text in the binary output, the reply only counts it.
+  Reply text = engine_->Call("chatHistory", json{{"branchId", s["mainBranchId"]}, {"asText", true}}.dump(), {});
+  ASSERT_TRUE(text.status.ok()) << text.status.ToString();
+  EXPECT_EQ(json::parse(text.json), json({{"messages", 5}}));
+  EXPECT_EQ(json::parse(text.bytes), h);
+  // A limit keeps the newest messages, still root first.
+  Reply last2 = engine_->Call("chatHistory", json{{"branchId", s["mainBranchId"]}, {"asText", true}, {"limit", 2}}.dump(), {});
+  ASSERT_TRUE(last2.status.ok()) << last2.status.ToString();
+  EXPECT_EQ(json::parse(last2.bytes), json({h[3], h[4]}));
+  // A branch without messages is an empty array.
+  json empty = Ok("chatCreateSession", {{"spaceId", space["id"]}});
+  Reply none = engine_->Call("chatHistory", json{{"branchId", empty["mainBranchId"]}, {"asText", true}}.dump(), {});
+  ASSERT_TRUE(none.status.ok()) << none.status.ToString();
+  EXPECT_EQ(std::string(none.bytes.begin(), none.bytes.end()), "[]");
   ASSERT_EQ(h.size(), 5u);
   for (const auto& m : h) EXPECT_EQ(m, Ok("chatMessage", {{"messageId", m["id"]}})) << m.dump();
   EXPECT_EQ(h[0]["text"], odd);
@@ -485,7 +496,7 @@ TEST_F(ChatApiTest, HistoryTimingDeepBranches) {
       cpu.push_back(cpu_us() - c0);
       us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
       ASSERT_TRUE(r.status.ok()) << r.status.ToString();
-      json h = json::parse(json::parse(r.json).get<std::string>());
+      json h = json::parse(r.bytes);
       ASSERT_EQ(h.size(), depth[tips[b]]);
       EXPECT_EQ(h.back()["id"], tips[b]);
       total += h.size();
