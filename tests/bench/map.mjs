@@ -86,6 +86,9 @@ for (const text of extra) {
 const rounds = [];
 for (let r = 0; r * 100 < paragraphs.length && r < ROUNDS; r++) {
   const batch = paragraphs.slice(r * 100, r * 100 + 100);
+  // The steady state a user meets: what was ingested earlier has been linked into the HNSW graph
+  // while the worker was idle; the 100 new chunks are placed right after their ingest (unlinked).
+  while ((await store.spaceStats(space.id)).index?.unlinkedVectors) await new Promise((res) => setTimeout(res, 50));
   const added = await store.ingest(space.id, batch.map((p, i) => ({ title: `new ${r}.${i}`, text: p, mediaType: 'text', origin: 'paste' })));
   t = performance.now();
   const placed = await store.map.place(space.id);
