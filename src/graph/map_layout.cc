@@ -976,6 +976,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
                             r.clustering ? json(*r.clustering) : json(nullptr)});
     rows.push_back(std::move(row));
   }
+  out["writeLookupMs"] = MsSince(t_write);
   KS_ASSIGN_OR_RETURN(store::CachedStatement up, db.Prepare(dims == 2
       ? "UPDATE nodes SET pos2_x = v.value ->> 1, pos2_y = v.value ->> 2, dr_model_version_id = ?2, "
         "parent_node_id = v.value ->> 4, depth_level = v.value ->> 5, clustering_model_version_id = v.value ->> 6, "

@@ -31,11 +31,12 @@ constexpr int kMaxComponents = 8;
 // float bit pattern of d2: the top 7 mantissa bits and the exponent select a cell, the low bits
 // interpolate linearly (within a cell x is linear in its bits). 128 cells per octave give a
 // relative error ~1e-5, far below SGD noise; a sample then costs a shift, two loads and a lerp.
-// Cells are filled on first use: the range covers ~67 octaves (8.6k cells, ~26k pow calls for the
-// two tables), while one run touches a few hundred, and a small run (map.place transforms 100
-// rows) spent more time filling the tables than in its epochs. A cell's value does not depend on
-// when it is filled, so results are the same as with an eager table.
-template <typename F>
+// The range covers ~67 octaves: 8.6k cells, ~26k pow calls to fill the two tables (~1 ms in wasm).
+// A fit samples millions of times, but a small run (map.place transforms 100 rows: ~70k samples)
+// spent more time filling the tables than in its epochs, so such runs fill cells on first use
+// (kLazy; a run touches a few hundred). A cell's value does not depend on when it is filled, so
+// results are the same either way; the eager table keeps the fit's inner loop free of the check.
+template <typename F, bool kLazy>
 class CurveTable {
  public:
   static constexpr float kMin = 1e-12f, kMax = 1e8f;
@@ -44,7 +45,12 @@ class CurveTable {
     base_ = Bits(kMin) & ~((1u << kShift) - 1u);
     const uint32_t top = Bits(kMax);
     const uint32_t cells = ((top - base_) >> kShift) + 2;
-    v_.assign(cells, std::numeric_limits<float>::quiet_NaN());
+    if constexpr (kLazy) {
+      v_.assign(cells, std::numeric_limits<float>::quiet_NaN());
+    } else {
+      v_.resize(cells);
+      for (uint32_t i = 0; i < cells; ++i) v_[i] = Fill(i);
+    }
   }
   float operator()(float x) const {
     x = x < kMin ? kMin : (x > kMax ? kMax : x);
@@ -62,15 +68,22 @@ class CurveTable {
     std::memcpy(&b, &x, sizeof b);
     return b;
   }
-  float Cell(uint32_t i) const {
-    float v = v_[i];
-    if (v == v) return v;  // filled (not NaN)
+  float Fill(uint32_t i) const {
     const uint32_t b = base_ + (i << kShift);
     float x;
     std::memcpy(&x, &b, sizeof x);
-    v = static_cast<float>(f_(static_cast<double>(x)));
-    v_[i] = v;
-    return v;
+    return static_cast<float>(f_(static_cast<double>(x)));
+  }
+  float Cell(uint32_t i) const {
+    if constexpr (!kLazy) {
+      return v_[i];
+    } else {
+      float v = v_[i];
+      if (v == v) return v;  // filled (not NaN)
+      v = Fill(i);
+      v_[i] = v;
+      return v;
+    }
   }
   F f_;
   uint32_t base_ = 0;
@@ -432,7 +445,7 @@ struct SgdConfig {
 // Runs the epochs. head_emb rows move; with `tail_emb` == nullptr the tails are the same matrix
 // and move too (fit), otherwise the tails are fixed (transform). Templated on the dimension so
 // that 2D and 3D loops unroll.
-template <int kDim>
+template <int kDim, bool kLazyTables>
 Status RunSgd(Matrix* head_emb, const Matrix* tail_emb, const SgdSchedule& s,
               const std::vector<uint8_t>& head_movable, const std::vector<uint8_t>* tail_movable,
               const SgdConfig& cfg, Rng& rng, const Progress& progress, const char* what) {
@@ -442,8 +455,10 @@ Status RunSgd(Matrix* head_emb, const Matrix* tail_emb, const SgdSchedule& s,
   float* tdata = move_other ? hdata : const_cast<float*>(tail_emb->data.data());
   const uint32_t n_tail = static_cast<uint32_t>(move_other ? head_emb->rows : tail_emb->rows);
   const double a = cfg.a, b = cfg.b, gamma = cfg.gamma;
-  const CurveTable attract([&](double x) { return -2.0 * a * b * std::pow(x, b - 1.0) / (1.0 + a * std::pow(x, b)); });
-  const CurveTable repel([&](double x) { return 2.0 * gamma * b / ((0.001 + x) * (1.0 + a * std::pow(x, b))); });
+  auto attract_f = [&](double x) { return -2.0 * a * b * std::pow(x, b - 1.0) / (1.0 + a * std::pow(x, b)); };
+  auto repel_f = [&](double x) { return 2.0 * gamma * b / ((0.001 + x) * (1.0 + a * std::pow(x, b))); };
+  const CurveTable<decltype(attract_f), kLazyTables> attract(attract_f);
+  const CurveTable<decltype(repel_f), kLazyTables> repel(repel_f);
   const size_t ne = s.head.size();
   std::vector<float> next = s.next, next_neg = s.next_neg;
   float diff[kMaxComponents];
@@ -502,10 +517,23 @@ Status RunSgd(Matrix* head_emb, const Matrix* tail_emb, const SgdSchedule& s,
 Status RunSgdAnyDim(Matrix* head_emb, const Matrix* tail_emb, const SgdSchedule& s,
                     const std::vector<uint8_t>& head_movable, const std::vector<uint8_t>* tail_movable,
                     const SgdConfig& cfg, Rng& rng, const Progress& progress, const char* what) {
+  // Table lookups the run will make (positive and negative samples): few enough, and filling the
+  // tables would cost more than the lookups (see CurveTable).
+  double lookups = 0.0;
+  for (size_t e = 0; e < s.eps.size(); ++e) {
+    lookups += static_cast<double>(cfg.n_epochs) / s.eps[e] + static_cast<double>(cfg.n_epochs) / s.epn[e];
+  }
+  if (lookups < 500000.0) {
+    switch (head_emb->cols) {
+      case 2: return RunSgd<2, true>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
+      case 3: return RunSgd<3, true>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
+      default: return RunSgd<0, true>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
+    }
+  }
   switch (head_emb->cols) {
-    case 2: return RunSgd<2>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
-    case 3: return RunSgd<3>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
-    default: return RunSgd<0>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
+    case 2: return RunSgd<2, false>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
+    case 3: return RunSgd<3, false>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
+    default: return RunSgd<0, false>(head_emb, tail_emb, s, head_movable, tail_movable, cfg, rng, progress, what);
   }
 }
 
