@@ -461,6 +461,17 @@ struct VectorIndex::Impl {
                      const Filter* filter, const Dist& dist) const;
   template <typename Dist, bool kCheck>
   size_t GraphSearch(const void* q, size_t ef, const Filter* filter, const Dist& dist) const;
+  // Keeps `top` (a max-heap on distance) to the best `cap` candidates with (d, slot) offered.
+  void Offer(float d, uint32_t slot, size_t cap) const {
+    if (top.size() < cap) {
+      top.push_back({d, slot});
+      std::push_heap(top.begin(), top.end(), CandLess());
+    } else if (d < top.front().dist) {
+      std::pop_heap(top.begin(), top.end(), CandLess());
+      top.back() = {d, slot};
+      std::push_heap(top.begin(), top.end(), CandLess());
+    }
+  }
   template <typename Dist>
   void Link(uint32_t slot, const Dist& dist);
   template <typename Dist>
@@ -689,16 +700,8 @@ size_t VectorIndex::Impl::ScanUnlinked(const void* q, size_t cap, const Filter* 
   for (uint32_t slot = static_cast<uint32_t>(linked); slot < n; ++slot) {
     if (IsRemoved(slot)) continue;
     if (filter != nullptr && !filter->Allows(labels[slot])) continue;
-    const float d = dist(q, Data(slot));
+    Offer(dist(q, Data(slot)), slot, cap);
     ++evals;
-    if (top.size() < cap) {
-      top.push_back({d, slot});
-      std::push_heap(top.begin(), top.end(), CandLess());
-    } else if (d < top.front().dist) {
-      std::pop_heap(top.begin(), top.end(), CandLess());
-      top.back() = {d, slot};
-      std::push_heap(top.begin(), top.end(), CandLess());
-    }
   }
   return evals;
 }
@@ -711,16 +714,8 @@ size_t VectorIndex::Impl::ExactScan(const void* q, size_t k, const Filter* filte
   top.clear();
   size_t evals = 0;
   auto offer = [&](uint32_t slot) {
-    const float d = dist(q, Data(slot));
+    Offer(dist(q, Data(slot)), slot, k);
     ++evals;
-    if (top.size() < k) {
-      top.push_back({d, slot});
-      std::push_heap(top.begin(), top.end(), CandLess());
-    } else if (d < top.front().dist) {
-      std::pop_heap(top.begin(), top.end(), CandLess());
-      top.back() = {d, slot};
-      std::push_heap(top.begin(), top.end(), CandLess());
-    }
   };
   const std::vector<Label>* list = filter != nullptr ? filter->AllowedLabels() : nullptr;
   if (list != nullptr) {
