@@ -94,10 +94,14 @@ Result<SpaceData> LoadVectors(api::Context& ctx, const store::SpaceRow& space) {
 
 // Source and chunk nodes for live chunks that have none (spaces ingested before schema v3).
 Status EnsureChunkNodes(store::Database& db, const std::string& space_id, const std::string& now) {
-  KS_ASSIGN_OR_RETURN(store::Statement st, db.PrepareUncached(
+  // Runs before every placement, so it must be cheap when (as almost always) nothing is missing:
+  // an anti-join (LEFT JOIN ... IS NULL, nodes_by_chunk is unique) costs about a third of the
+  // correlated NOT EXISTS it replaced, and the statement is cached.
+  KS_ASSIGN_OR_RETURN(store::CachedStatement cached, db.Prepare(
       "SELECT c.content_source_id, s.title, s.media_type, s.deleted_at IS NOT NULL, c.label, c.text, c.context_bytes "
-      "FROM chunks c JOIN content_sources s ON s.id = c.content_source_id WHERE c.space_id = ?1 AND NOT EXISTS "
-      "(SELECT 1 FROM nodes n WHERE n.chunk_label = c.label) ORDER BY c.content_source_id, c.label"));
+      "FROM chunks c LEFT JOIN nodes n ON n.chunk_label = c.label JOIN content_sources s ON s.id = c.content_source_id "
+      "WHERE c.space_id = ?1 AND n.chunk_label IS NULL ORDER BY c.content_source_id, c.label"));
+  store::Statement& st = *cached;
   st.Bind(1, space_id);
   struct Pending {
     std::string title, media;

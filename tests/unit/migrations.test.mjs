@@ -58,6 +58,14 @@ for (const f of fixtures) {
       const chat = await store.chat.createSession(space.id, { title: 'after migration' });
       assert.equal((await store.chat.sessions({ spaceId: space.id })).some((c) => c.id === chat.id), true);
       await store.map.layout(space.id, { projection: 'pca', clusters: 'none' });
+      // Chunks stored before the map existed (v1, v2) get their nodes from the layout: every live
+      // source has as many chunk nodes as chunks.
+      const chunkNodes = await store.map.nodes(space.id, { kind: 'chunk' });
+      for (const s of (await store.listSources(space.id)).filter((x) => !x.deletedAt)) {
+        const chunks = await store.listChunks(s.id);
+        assert.ok(chunks.length > 0, s.title);
+        assert.equal(chunkNodes.filter((n) => n.contentSourceId === s.id).length, chunks.length, s.title);
+      }
     } finally {
       await store.close();
     }
