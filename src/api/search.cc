@@ -215,14 +215,10 @@ Result<json> Search(Context& ctx, Args& a) {
 
   // Full text.
   std::vector<search::ScoredId> text_list;
-  std::map<int64_t, std::string> snippets;
   const std::string match = search::BuildMatchQuery(query);
   if (mode != "vector" && !match.empty() && !(filtered && allowed.empty())) {
     KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, match, depth, allowed_ptr));
-    for (auto& h : hits) {
-      text_list.push_back(search::ScoredId{h.label, h.score});
-      snippets[h.label] = std::move(h.snippet);
-    }
+    for (const auto& h : hits) text_list.push_back(search::ScoredId{h.label, h.score});
   }
   // Vectors.
   std::vector<search::ScoredId> vec_list;
@@ -314,10 +310,9 @@ Result<json> Search(Context& ctx, Args& a) {
     const store::ChunkRow& c = *it->second;
     auto ts = text_side.find(f.id);
     auto vs = vec_side.find(f.id);
+    // Snippets only for the hits returned (a vector-only hit gets one too if its body matches).
     std::string snippet;
-    auto sn = snippets.find(label);
-    if (sn != snippets.end()) snippet = sn->second;
-    else if (!match.empty()) {
+    if (!match.empty()) {
       KS_ASSIGN_OR_RETURN(snippet, store::FtsSnippet(ctx.db(), label, match));
     }
     if (snippet.empty()) snippet = Excerpt(c);

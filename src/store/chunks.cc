@@ -96,9 +96,10 @@ Result<std::vector<int64_t>> DeleteChunksOfSource(Database& db, const std::strin
 }
 
 Result<int64_t> CountChunks(Database& db, const std::optional<std::string>& space_id) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT count(*) FROM chunks WHERE ?1 IS NULL OR space_id = ?1"));
+  // Two statements: "?1 IS NULL OR space_id = ?1" would scan the whole index for every space.
+  KS_ASSIGN_OR_RETURN(CachedStatement st, space_id ? db.Prepare("SELECT count(*) FROM chunks WHERE space_id = ?1")
+                                                   : db.Prepare("SELECT count(*) FROM chunks"));
   if (space_id) st->Bind(1, *space_id);
-  else st->Bind(1, Null{});
   KS_ASSIGN_OR_RETURN(bool row, st->Step());
   return row ? st->Int(0) : 0;
 }
@@ -176,19 +177,28 @@ Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& 
 
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
                                       int64_t limit, const std::vector<int64_t>* allowed) {
+  // Only the rowid and the rank are computed per match: a column of chunk_fts (space_id, or the
+  // snippet) makes FTS5 read that row's stored text, and SQLite evaluates the selected columns of
+  // every matching row before the sort. With 100k chunks a common word matches thousands of
+  // rows, and reading and re-tokenizing each of them cost ten times the ranking. The space is
+  // checked afterwards, best first, on the chunks table's key, until `limit` hits are found.
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT rowid, -ks_bm25(chunk_fts), snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24) "
-      "FROM chunk_fts WHERE chunk_fts MATCH ?1 AND space_id = ?2 "
-      "AND (?4 IS NULL OR rowid IN (SELECT value FROM json_each(?4))) ORDER BY ks_bm25(chunk_fts) LIMIT ?3"));
+      "SELECT rowid, -ks_bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
+      "AND (?2 IS NULL OR rowid IN (SELECT value FROM json_each(?2))) ORDER BY ks_bm25(chunk_fts)"));
+  KS_ASSIGN_OR_RETURN(CachedStatement in_space, db.Prepare("SELECT space_id = ?2 FROM chunks WHERE label = ?1"));
   std::string allowed_json = allowed ? JsonLabels(*allowed) : std::string();
-  st->BindAll(match, space_id, limit);
-  if (allowed) st->Bind(4, allowed_json);
-  else st->Bind(4, Null{});
+  st->Bind(1, match);
+  if (allowed) st->Bind(2, allowed_json);
+  else st->Bind(2, Null{});
   std::vector<FtsHit> out;
-  for (;;) {
+  while (static_cast<int64_t>(out.size()) < limit) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back(FtsHit{st->Int(0), st->Double(1), st->Text(2)});
+    const int64_t label = st->Int(0);
+    in_space->Reset();
+    in_space->BindAll(label, space_id);
+    KS_ASSIGN_OR_RETURN(bool found, in_space->Step());
+    if (found && in_space->Int(0) != 0) out.push_back(FtsHit{label, st->Double(1)});
   }
   return out;
 }
@@ -288,8 +298,10 @@ Status SetSpaceEmbeddingModel(Database& db, const std::string& space_id, const s
 
 Result<std::vector<int64_t>> DeletedChunkLabels(Database& db, const std::string& space_id) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT c.label FROM chunks c JOIN content_sources s ON s.id = c.content_source_id "
-      "WHERE c.space_id = ? AND s.deleted_at IS NOT NULL ORDER BY c.label"));
+      // From the (few) deleted sources to their chunks: led by chunks, this looked up the source
+      // of every chunk in the space (130 ms at 100k chunks).
+      "SELECT c.label FROM content_sources s CROSS JOIN chunks c ON c.content_source_id = s.id "
+      "WHERE s.space_id = ? AND s.deleted_at IS NOT NULL ORDER BY c.label"));
   st->Bind(1, space_id);
   return st->ReadInts();
 }

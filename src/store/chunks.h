@@ -72,11 +72,10 @@ Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& 
 
 struct FtsHit {
   int64_t label;
-  double score;          // BM25F score, higher is better
-  std::string snippet;   // body excerpt with matches wrapped in <mark></mark>
+  double score;  // BM25F score, higher is better
 };
 // The best `limit` chunks of `space_id` for the FTS5 MATCH expression `match` (which must be
-// non-empty), ranked by ks_bm25.
+// non-empty), ranked by ks_bm25. No snippets: FtsSnippet makes them for the hits that are shown.
 // `allowed` (when given) restricts the hits to those labels.
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
                                       int64_t limit, const std::vector<int64_t>* allowed = nullptr);

@@ -144,10 +144,13 @@ namespace kspace::store {
 Result<std::vector<std::pair<std::string, std::string>>> SourcesWithStatus(Database& db,
                                                                            const std::optional<std::string>& space_id,
                                                                            const std::string& status) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT id, space_id FROM content_sources WHERE status = ?1 AND (?2 IS NULL OR space_id = ?2) ORDER BY rowid"));
+  // Two statements, so that a space's lookup uses content_sources_by_space.
+  KS_ASSIGN_OR_RETURN(CachedStatement st,
+                      space_id ? db.Prepare("SELECT id, space_id FROM content_sources WHERE status = ?1 AND space_id = ?2 "
+                                            "ORDER BY rowid")
+                               : db.Prepare("SELECT id, space_id FROM content_sources WHERE status = ?1 ORDER BY rowid"));
   st->Bind(1, status);
-  BindOpt(*st, 2, space_id);
+  if (space_id) st->Bind(2, *space_id);
   std::vector<std::pair<std::string, std::string>> out;
   for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());

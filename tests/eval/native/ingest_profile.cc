@@ -31,9 +31,11 @@ json Call(kspace::Engine& e, const char* method, const json& args, std::span<con
 }
 }  // namespace
 
-// --reopen FILE: opens an existing store and times the first searches (snapshot load).
-int Reopen(const std::string& file) {
-  for (int run = 0; run < 3; ++run) {
+// --reopen FILE [MODE N]: opens an existing store and times the first searches (snapshot load);
+// with MODE (text|vector|hybrid) and N, then times N searches of three-word queries in that mode
+// (the chat benchmark's query shape: two words of a topic and a random one) for `perf record`.
+int Reopen(const std::string& file, const std::string& mode, int n) {
+  for (int run = 0; run < (n > 0 ? 1 : 3); ++run) {
     auto t0 = std::chrono::steady_clock::now();
     auto options = kspace::Engine::ParseOptions(json{{"filename", file}}.dump());
     auto engine = kspace::Engine::Open(std::make_unique<kspace::store::PosixBackend>(), *options);
@@ -50,12 +52,34 @@ int Reopen(const std::string& file) {
     auto t4 = std::chrono::steady_clock::now();
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     std::printf("open %.0f, text %.1f, vector %.1f, hybrid %.1f ms\n", ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4));
+    uint32_t seed = 11;
+    auto word = [](uint32_t i) {
+      std::string s;
+      do { s.insert(s.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[i % 36]); i /= 36; } while (i);
+      return "w" + s;
+    };
+    std::vector<double> times;
+    for (int q = 0; q < n; ++q) {
+      seed = seed * 1103515245u + 12345u;
+      const std::string query = word((q % 50) * 100 + 3) + " " + word((q % 50) * 100 + 40) + " " +
+                                word(static_cast<uint32_t>(seed / 4294967296.0 * 5000)) + " how?";
+      auto a = std::chrono::steady_clock::now();
+      Call(e, "search", {{"spaceId", id}, {"query", query}, {"k", 8}, {"mode", mode}});
+      times.push_back(ms(a, std::chrono::steady_clock::now()));
+    }
+    if (!times.empty()) {
+      std::sort(times.begin(), times.end());
+      std::printf("%d %s searches: median %.2f ms, p95 %.2f ms\n", n, mode.c_str(), times[times.size() / 2],
+                  times[times.size() * 95 / 100]);
+    }
   }
   return 0;
 }
 
 int main(int argc, char** argv) {
-  if (argc > 2 && std::string(argv[1]) == "--reopen") return Reopen(argv[2]);
+  if (argc > 2 && std::string(argv[1]) == "--reopen") {
+    return Reopen(argv[2], argc > 3 ? argv[3] : "hybrid", argc > 4 ? std::stoi(argv[4]) : 0);
+  }
   const fs::path dir = argc > 1 ? argv[1] : "/work/shared/data/rust-rfcs/text";
   const std::string file = argc > 2 ? argv[2] : "/tmp/ingest_profile.kspace";
   std::vector<fs::path> files;
