@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <numeric>
 #include <unordered_set>
 
 namespace kspace::search {
@@ -69,6 +71,42 @@ std::string BuildMatchQuery(std::string_view text, const MatchQueryOptions& opti
     q += '"';
   }
   return q;
+}
+
+std::optional<PrunedMatch> PruneCommonWords(const std::vector<std::string>& words, std::span<const double> df,
+                                            double rows, double k1) {
+  if (words.size() < 2 || df.size() != words.size() || !(rows > 0) || !(k1 >= 0)) return std::nullopt;
+  std::vector<size_t> order(words.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return df[a] < df[b]; });
+  // Rarest first. A word is common when it alone would cost several times the work of all rarer
+  // words together and sits in more than 1/64 of the rows; below that, scoring it is cheap.
+  std::vector<size_t> rare, common;
+  double rare_df = 0;
+  for (size_t i : order) {
+    if (!rare.empty() && df[i] >= 4 * rare_df && df[i] * 64 >= rows) {
+      common.push_back(i);
+    } else {
+      rare.push_back(i);
+      rare_df += df[i];
+    }
+  }
+  if (common.empty()) return std::nullopt;
+  auto quoted = [&](const std::vector<size_t>& set) {
+    std::string out;
+    for (size_t i : set) {
+      if (!out.empty()) out += " OR ";
+      out += '"' + words[i] + '"';  // QueryWords never yields '"'
+    }
+    return out;
+  };
+  // Rare words in their query order, so that their first (scored) occurrence is the plain one.
+  std::sort(rare.begin(), rare.end());
+  PrunedMatch p;
+  const std::string r = quoted(rare);
+  p.match = r + " OR ((" + quoted(common) + ") AND (" + r + "))";
+  for (size_t i : common) p.bound += std::log(1.0 + (rows - df[i] + 0.5) / (df[i] + 0.5)) * (k1 + 1);
+  return p;
 }
 
 }  // namespace kspace::search

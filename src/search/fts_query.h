@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,25 @@ std::string BuildMatchQuery(std::string_view text, const MatchQueryOptions& opti
 // The words BuildMatchQuery would use (lowercased ASCII), in order; exposed for tests and for
 // highlighting.
 std::vector<std::string> QueryWords(std::string_view text, const MatchQueryOptions& options = {});
+
+// Top-k pruning of an OR query by its common words (MaxScore; Turtle & Flood 1995). A word in a
+// fifth of the rows makes FTS5 score a fifth of the table, yet a row that holds only such words
+// cannot outrank the rows that hold a rare word: its BM25F score is below the sum over those words
+// of idf * (k1 + 1) (saturation bounds each word's term-frequency part by k1 + 1). The pruned
+// expression matches the rows holding a rare word, and still scores the common words wherever
+// they occur with one:   "r1" OR "r2" OR (("c1" OR "c2") AND ("r1" OR "r2"))
+// ks_bm25 counts a repeated phrase once, so each of those rows scores exactly as under the full
+// query. The caller runs it for its top `depth` and keeps the result only if it filled `depth`
+// hits and the last one scores above `bound`; otherwise it runs the full query.
+struct PrunedMatch {
+  std::string match;
+  double bound = 0;  // the best score a row holding only the dropped-to-conjunct words can reach
+};
+// `words` as QueryWords gives them, `df` their document frequencies in the same order and `rows`
+// the table's row count (ks_df's "N df_0 ..."), `k1` the ranking's. nullopt when no word is
+// common enough for the pruned query to save work.
+std::optional<PrunedMatch> PruneCommonWords(const std::vector<std::string>& words, std::span<const double> df,
+                                            double rows, double k1);
 
 // True for the English stopwords the query side drops.
 bool IsQueryStopword(std::string_view lowercase_word);

@@ -184,7 +184,7 @@ Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id,
   // checked afterwards, best first, on the chunks table's key, until `limit` hits are found.
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT rowid, -ks_bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
-      "AND (?2 IS NULL OR rowid IN (SELECT value FROM json_each(?2))) ORDER BY ks_bm25(chunk_fts)"));
+      "AND (?2 IS NULL OR rowid IN (SELECT value FROM json_each(?2))) ORDER BY ks_bm25(chunk_fts), rowid"));
   KS_ASSIGN_OR_RETURN(CachedStatement in_space, db.Prepare("SELECT space_id = ?2 FROM chunks WHERE label = ?1"));
   std::string allowed_json = allowed ? JsonLabels(*allowed) : std::string();
   st->Bind(1, match);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -61,11 +62,13 @@ int Reopen(const std::string& file, const std::string& mode, int n) {
     std::vector<double> times;
     for (int q = 0; q < n; ++q) {
       seed = seed * 1103515245u + 12345u;
-      const std::string query = word((q % 50) * 100 + 3) + " " + word((q % 50) * 100 + 40) + " " +
+      const char* fixed = std::getenv("KS_PROFILE_QUERY");  // one query, repeated
+      const std::string query = fixed ? std::string(fixed) : word((q % 50) * 100 + 3) + " " + word((q % 50) * 100 + 40) + " " +
                                 word(static_cast<uint32_t>(seed / 4294967296.0 * 5000)) + " how?";
       auto a = std::chrono::steady_clock::now();
       Call(e, "search", {{"spaceId", id}, {"query", query}, {"k", 8}, {"mode", mode}});
       times.push_back(ms(a, std::chrono::steady_clock::now()));
+      if (std::getenv("KS_PROFILE_VERBOSE")) std::printf("%8.2f ms  %s\n", times.back(), query.c_str());
     }
     if (!times.empty()) {
       std::sort(times.begin(), times.end());

@@ -256,5 +256,70 @@ TEST_F(Fts, AnyUserStringIsSafe) {
   }
 }
 
+
+// PruneCommonWords: whenever the pruned query's top `depth` is kept (full and above the bound), it
+// is exactly the full query's top `depth`, scores included.
+TEST_F(Fts, PrunedQueriesKeepTheFullQuerysTopHits) {
+  Create("porter unicode61 remove_diacritics 2");
+  std::mt19937 rng(7);
+  auto word = [](int i) { return "w" + std::to_string(i); };
+  Exec("BEGIN");
+  for (int r = 1; r <= 3000; ++r) {
+    std::string text;
+    const int len = 20 + static_cast<int>(rng() % 60);
+    for (int w = 0; w < len; ++w) {
+      // Zipf-like: a few words are everywhere, most are rare.
+      const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+      text += word(static_cast<int>(std::pow(400.0, u)) - 1) + " ";
+    }
+    if (rng() % 2 == 0) text += "common ";
+    Insert(r, "note " + std::to_string(r), text);
+  }
+  Exec("COMMIT");
+  const int64_t depth = 20;
+  int kept = 0;
+  for (int q = 0; q < 200; ++q) {
+    std::vector<std::string> words = {word(40 + static_cast<int>(rng() % 300)), word(40 + static_cast<int>(rng() % 300)),
+                                      q % 2 ? "common" : word(static_cast<int>(rng() % 3))};
+    const std::string text = words[0] + " " + words[1] + " " + words[2];
+    words = QueryWords(text);
+    const std::string match = BuildMatchQuery(text);
+    auto df_row = Query(match, "");  // any row; the df come from ks_df below
+    if (df_row.empty()) continue;
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db_.get(), "SELECT ks_df(t) FROM t WHERE t MATCH ?1 LIMIT 1", -1, &st, nullptr), SQLITE_OK);
+    sqlite3_bind_text(st, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    std::string value = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    char* end = nullptr;
+    const double rows = std::strtod(value.c_str(), &end);
+    std::vector<double> df;
+    for (size_t i = 0; i < words.size(); ++i) df.push_back(std::strtod(end, &end));
+    auto pruned = PruneCommonWords(words, df, rows, kDefaultBm25.k1);
+    if (!pruned) continue;
+    auto part = Query(pruned->match);
+    if (static_cast<int64_t>(part.size()) < depth || -part[depth - 1].second <= pruned->bound) continue;
+    ++kept;
+    auto full = Query(match);
+    ASSERT_GE(full.size(), part.size());
+    for (int64_t i = 0; i < depth; ++i) {
+      EXPECT_EQ(part[i].first, full[i].first) << text << " rank " << i;
+      EXPECT_DOUBLE_EQ(part[i].second, full[i].second) << text << " rank " << i;
+    }
+  }
+  EXPECT_GT(kept, 20);  // the pruned query was used, not only the fallback
+}
+
+TEST(PruneCommonWords, OnlyWhenAWordDominatesTheWork) {
+  EXPECT_FALSE(PruneCommonWords({"a"}, std::vector<double>{500}, 1000, 0.9));
+  EXPECT_FALSE(PruneCommonWords({"a", "b"}, std::vector<double>{10, 30}, 100000, 0.9));  // both cheap
+  auto p = PruneCommonWords({"often", "rare"}, std::vector<double>{30000, 100}, 100000, 0.9);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->match, "\"rare\" OR ((\"often\") AND (\"rare\"))");
+  EXPECT_NEAR(p->bound, std::log(1.0 + (100000 - 30000 + 0.5) / 30000.5) * 1.9, 1e-12);
+  EXPECT_FALSE(PruneCommonWords({"a", "b"}, std::vector<double>{1}, 10, 0.9));  // sizes differ
+}
+
 }  // namespace
 }  // namespace kspace::search
