@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <unordered_set>
 
 #include "api/chat_internal.h"
 #include "api/common.h"
@@ -303,34 +304,40 @@ Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& q
       }
     }
   }
-  // Scan: exact cosine for every visible memory; keep those that can still reach the top k.
-  std::vector<std::pair<double, int64_t>> top;  // (relevance, label)
+  // Scan: exact cosine for every visible memory; keep the `want` best by relevance. A full-text
+  // candidate's relevance can only be higher than its vector-only one, so the best of
+  // (scan's best `want`) + (text candidates, rescored) are the best overall.
   auto relevance = [&](const Cand& c) {
     double sim = o.mode == "text" ? c.text : o.mode == "vector" ? c.vec : std::max(c.vec, c.text);
     return o.w_similarity * sim + o.w_importance * c.imp;
   };
-  if (o.mode != "text") {
-    idx.Scan(qv, keep, [&](int64_t label, float cos, float imp) {
-      if (imp < o.min_importance) return;
-      auto it = cands.find(label);
-      Cand c = it == cands.end() ? Cand{} : it->second;
-      c.vec = std::max(0.0f, cos);
-      c.imp = imp;
-      if (it != cands.end()) it->second = c;
-      top.emplace_back(relevance(c), label);
-    });
-  }
+  const size_t want = static_cast<size_t>(o.k) * (o.tags.empty() ? 1 : 20) + (o.tags.empty() ? 0 : 100);
+  std::vector<std::pair<double, int64_t>> top;  // (relevance, label)
   std::vector<int64_t> text_only;
-  for (const auto& [label, c] : cands) {
-    if (o.mode == "text" || !idx.Contains(label)) text_only.push_back(label);
+  if (o.mode != "text") {
+    std::vector<char> keep_keys(idx.space_key_count());
+    for (size_t key = 0; key < keep_keys.size(); ++key) keep_keys[key] = keep(static_cast<int32_t>(key)) ? 1 : 0;
+    top = idx.Best(qv, keep_keys, o.min_importance, o.w_similarity, o.w_importance, want);
+    // Rows are rescored below; here only which labels to read matters.
+    for (auto& [label, c] : cands) {
+      if (!idx.Contains(label)) {
+        text_only.push_back(label);
+        continue;
+      }
+      c.vec = std::max(0.0f, idx.Similarity(qv, label));
+      c.imp = idx.Importance(label);
+      if (keep(idx.SpaceKeyOf(label)) && c.imp >= o.min_importance) top.emplace_back(relevance(c), label);
+    }
+    std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) {
+      return x.first > y.first || (x.first == y.first && x.second < y.second);
+    });
+    std::unordered_set<int64_t> seen;  // a label both scanned and matched keeps its better entry
+    std::erase_if(top, [&](const auto& t) { return !seen.insert(t.second).second; });
+  } else {
+    for (const auto& [label, c] : cands) text_only.push_back(label);
   }
   // Rows for the best candidates (more than k when tags filter after the fact).
-  const size_t want = static_cast<size_t>(o.k) * (o.tags.empty() ? 1 : 20) + (o.tags.empty() ? 0 : 100);
-  if (top.size() > want) {
-    std::nth_element(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(want), top.end(),
-                     [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
-    top.resize(want);
-  }
+  if (top.size() > want) top.resize(want);
   std::vector<int64_t> labels;
   for (const auto& t : top) labels.push_back(t.second);
   for (int64_t l : text_only) labels.push_back(l);

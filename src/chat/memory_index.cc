@@ -103,6 +103,36 @@ float MemoryIndex::Dot(const int8_t* q, size_t slot) const {
   return static_cast<float>(index::DotI8(q, data_.data() + slot * static_cast<size_t>(dim_), static_cast<size_t>(dim_)));
 }
 
+std::vector<std::pair<double, int64_t>> MemoryIndex::Best(std::span<const float> query, std::span<const char> keep_space,
+                                                          double min_importance, double w_similarity,
+                                                          double w_importance, size_t n) const {
+  std::vector<std::pair<double, int64_t>> heap;  // a min-heap of the best n so far (worst on top)
+  if (n == 0) return heap;
+  heap.reserve(n + 1);
+  auto better = [](const std::pair<double, int64_t>& x, const std::pair<double, int64_t>& y) {
+    return x.first > y.first || (x.first == y.first && x.second < y.second);
+  };
+  std::vector<int8_t> q;
+  const float qscale = QuantizeQuery(query, q);
+  const size_t dim = static_cast<size_t>(dim_);
+  for (size_t i = 0; i < labels_.size(); ++i) {
+    const auto key = static_cast<size_t>(space_[i]);
+    if (key >= keep_space.size() || !keep_space[key] || importance_[i] < min_importance) continue;
+    const float cos = static_cast<float>(index::DotI8(q.data(), data_.data() + i * dim, dim)) * qscale * scales_[i];
+    const std::pair<double, int64_t> item{w_similarity * std::max(0.0f, cos) + w_importance * importance_[i], labels_[i]};
+    if (heap.size() < n) {
+      heap.push_back(item);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(item, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = item;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), better);
+  return heap;
+}
+
 float MemoryIndex::Similarity(std::span<const float> query, int64_t label) const {
   auto it = slot_.find(label);
   if (it == slot_.end()) return 0;

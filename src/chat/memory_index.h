@@ -4,8 +4,8 @@
 // store), change one at a time, and their relevance mixes similarity with importance, so every
 // candidate's exact cosine is wanted anyway. Vectors are int8 (per-vector symmetric quantisation
 // of the unit vector, 512 B + a 4 B scale each), so 100k memories take ~52 MB and one scan is 51M
-// int8 multiply-adds (SIMD in WebAssembly via index::DotI8): a few milliseconds natively, tens in
-// wasm. Loaded lazily from `memory_vectors` on first use, then kept in step by the API after each
+// int8 multiply-adds (SIMD in WebAssembly via index::DotI8): a few milliseconds natively, about
+// ten in wasm. Loaded lazily from `memory_vectors` on first use, then kept in step by the API after each
 // commit (never before: a rolled-back write must not show up here).
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -37,22 +38,24 @@ class MemoryIndex {
   Status Put(int64_t label, std::span<const uint8_t> stored, float importance, int32_t space_key);
   // Updates the importance of a label already present.
   void SetImportance(int64_t label, float importance);
+  // The importance and the space key of a label present in the index (Contains).
+  float Importance(int64_t label) const { return importance_[slot_.at(label)]; }
+  int32_t SpaceKeyOf(int64_t label) const { return space_[slot_.at(label)]; }
   // A small integer for a space id (0 for user scope), stable while the index lives.
   int32_t SpaceKey(const std::string* space_id);
   void Remove(int64_t label);
   bool Contains(int64_t label) const { return slot_.count(label) > 0; }
 
-  // Cosine similarity of `query` (a float vector of dim()) with every stored vector whose space
-  // passes `keep_space(space_key)`; calls visit(label, cosine, importance) for each.
-  template <typename K, typename F>
-  void Scan(std::span<const float> query, K&& keep_space, F&& visit) const {
-    std::vector<int8_t> q;
-    float qscale = QuantizeQuery(query, q);
-    for (size_t i = 0; i < labels_.size(); ++i) {
-      if (!keep_space(space_[i])) continue;
-      visit(labels_[i], Dot(q.data(), i) * qscale * scales_[i], importance_[i]);
-    }
-  }
+  // The `n` best stored vectors for `query` (a float vector of dim()) by
+  //   score = w_similarity * max(0, cosine) + w_importance * importance
+  // among those whose space key k has keep_space[k] != 0 (keys past its end are dropped) and
+  // whose importance is >= min_importance; as (score, label), best first, ties by label. This is
+  // the scan of every memory search, so it lives in an -O3 file and keeps only a bounded heap.
+  std::vector<std::pair<double, int64_t>> Best(std::span<const float> query, std::span<const char> keep_space,
+                                               double min_importance, double w_similarity, double w_importance,
+                                               size_t n) const;
+  // One past the largest key SpaceKey has handed out (keys are 0 for user scope, then 1, 2, ...).
+  size_t space_key_count() const { return space_keys_.size() + 1; }
 
   // Cosine of `query` with one label's vector (0 if absent).
   float Similarity(std::span<const float> query, int64_t label) const;

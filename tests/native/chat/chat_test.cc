@@ -64,27 +64,40 @@ TEST(Extractive, CitesTheMatchingPassageDeterministically) {
   EXPECT_NE(chat::ExtractiveAnswer("anything", {}).find("could not find"), std::string::npos);
 }
 
-TEST(MemoryIndex, ScansWithCosineAndRemovesBySwap) {
+TEST(MemoryIndex, RanksByCosineAndImportanceAndRemovesBySwap) {
   chat::MemoryIndex idx(4);
   std::vector<float> a{1, 0, 0, 0}, b{0, 1, 0, 0}, c{0.7f, 0.7f, 0, 0};
   ASSERT_TRUE(idx.Put(1, chat::QuantizeVector(a), 0.1f, 0).ok());
   ASSERT_TRUE(idx.Put(2, chat::QuantizeVector(b), 0.2f, 1).ok());
   ASSERT_TRUE(idx.Put(3, chat::QuantizeVector(c), 0.3f, 0).ok());
   EXPECT_FALSE(idx.Put(4, std::vector<uint8_t>(3), 0, 0).ok());
-  std::map<int64_t, float> got;
-  idx.Scan(a, [](int32_t) { return true; }, [&](int64_t l, float cos, float) { got[l] = cos; });
-  EXPECT_NEAR(got[1], 1.0, 0.02);
-  EXPECT_NEAR(got[2], 0.0, 0.02);
-  EXPECT_NEAR(got[3], std::sqrt(0.5), 0.02);
+  const std::vector<char> all{1, 1};
+  // Similarity only: the cosines, best first.
+  auto best = idx.Best(a, all, 0, 1, 0, 10);
+  ASSERT_EQ(best.size(), 3u);
+  EXPECT_EQ(best[0].second, 1);
+  EXPECT_NEAR(best[0].first, 1.0, 0.02);
+  EXPECT_EQ(best[1].second, 3);
+  EXPECT_NEAR(best[1].first, std::sqrt(0.5), 0.02);
+  EXPECT_EQ(best[2].second, 2);
+  EXPECT_NEAR(best[2].first, 0.0, 0.02);
+  // Importance only, the top 2, and a minimum importance.
+  best = idx.Best(a, all, 0, 0, 1, 2);
+  ASSERT_EQ(best.size(), 2u);
+  EXPECT_EQ(best[0].second, 3);
+  EXPECT_EQ(best[1].second, 2);
+  EXPECT_EQ(idx.Best(a, all, 0.25, 1, 0, 10).size(), 1u);
+  // Space keys: only key 0; a key past the mask is dropped.
+  best = idx.Best(a, std::vector<char>{1}, 0, 1, 0, 10);
+  EXPECT_EQ(best.size(), 2u);
   idx.Remove(1);
   EXPECT_EQ(idx.size(), 2u);
-  got.clear();
-  idx.Scan(a, [](int32_t k) { return k == 0; }, [&](int64_t l, float cos, float imp) {
-    got[l] = cos;
-    EXPECT_FLOAT_EQ(imp, 0.3f);
-  });
-  EXPECT_EQ(got.size(), 1u);
-  EXPECT_TRUE(got.count(3));
+  best = idx.Best(a, std::vector<char>{1, 0}, 0, 1, 0.5, 10);
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0].second, 3);
+  EXPECT_NEAR(best[0].first, std::sqrt(0.5) + 0.15, 0.02);
+  EXPECT_FLOAT_EQ(idx.Importance(3), 0.3f);
+  EXPECT_EQ(idx.SpaceKeyOf(2), 1);
 }
 
 class ChatApiTest : public ::testing::Test {
