@@ -111,6 +111,28 @@ test('deleting a source removes its chunks from search at once; restoring brings
   assert.ok(hits.some((h) => h.sourceId === hnsw.id));
 });
 
+test('a space sees only its own chunks, even when another space matches better and more often', async () => {
+  const crowd = await store.createSpace({ title: 'Crowd' });
+  // 300 short notes that repeat the query words in their titles and bodies: they outrank anything
+  // in the sample space, so the full-text side must pass over all of them to fill k.
+  await store.ingest(crowd.id, Array.from({ length: 300 }, (_, i) => ({
+    title: `graph graph ${i}`, text: `Small world graph navigable graph ${i}.`, mediaType: 'text', origin: 'paste',
+  })), { duplicates: 'keep' });
+  try {
+    for (const mode of ['hybrid', 'text', 'vector']) {
+      const mine = await store.search(space.id, 'navigable small world graph', { mode, k: 10 });
+      assert.equal(mine.length, 10, mode);
+      assert.ok(mine.every((h) => ingested.sources.some((s) => s.id === h.sourceId)), mode);
+      if (mode !== 'vector') assert.ok(mine.some((h) => h.snippet.includes('<mark>')), mode);
+      const theirs = await store.search(crowd.id, 'navigable small world graph', { mode, k: 10 });
+      assert.ok(theirs.every((h) => !ingested.sources.some((s) => s.id === h.sourceId)), mode);
+    }
+  } finally {
+    await store.deleteSpace(crowd.id);
+    await store.purgeSpace(crowd.id);
+  }
+});
+
 test('similar finds neighbours of a chunk, a source, or a text', async () => {
   const [top] = await store.search(space.id, 'Maillard reaction browning', { k: 1 });
   const byChunk = await store.similar({ chunkId: top.chunkId }, { k: 5 });
