@@ -313,29 +313,28 @@ Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& q
   };
   const size_t want = static_cast<size_t>(o.k) * (o.tags.empty() ? 1 : 20) + (o.tags.empty() ? 0 : 100);
   std::vector<std::pair<double, int64_t>> top;  // (relevance, label)
-  std::vector<int64_t> text_only;
+  std::vector<int64_t> text_only;                // matched memories without a vector (none normally)
   if (o.mode != "text") {
     std::vector<char> keep_keys(idx.space_key_count());
     for (size_t key = 0; key < keep_keys.size(); ++key) keep_keys[key] = keep(static_cast<int32_t>(key)) ? 1 : 0;
     top = idx.Best(qv, keep_keys, o.min_importance, o.w_similarity, o.w_importance, want);
-    // Rows are rescored below; here only which labels to read matters.
-    for (auto& [label, c] : cands) {
-      if (!idx.Contains(label)) {
-        text_only.push_back(label);
-        continue;
-      }
-      c.vec = std::max(0.0f, idx.Similarity(qv, label));
-      c.imp = idx.Importance(label);
-      if (keep(idx.SpaceKeyOf(label)) && c.imp >= o.min_importance) top.emplace_back(relevance(c), label);
-    }
-    std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) {
-      return x.first > y.first || (x.first == y.first && x.second < y.second);
-    });
-    std::unordered_set<int64_t> seen;  // a label both scanned and matched keeps its better entry
-    std::erase_if(top, [&](const auto& t) { return !seen.insert(t.second).second; });
-  } else {
-    for (const auto& [label, c] : cands) text_only.push_back(label);
   }
+  // Full-text candidates, ranked with their importance (and cosine) from the index, so that only
+  // the best `want` rows are read. Rows are rescored below.
+  for (auto& [label, c] : cands) {
+    if (!idx.Contains(label)) {
+      text_only.push_back(label);
+      continue;
+    }
+    if (o.mode != "text") c.vec = std::max(0.0f, idx.Similarity(qv, label));
+    c.imp = idx.Importance(label);
+    if (keep(idx.SpaceKeyOf(label)) && c.imp >= o.min_importance) top.emplace_back(relevance(c), label);
+  }
+  std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) {
+    return x.first > y.first || (x.first == y.first && x.second < y.second);
+  });
+  std::unordered_set<int64_t> seen;  // a label both scanned and matched keeps its better entry
+  std::erase_if(top, [&](const auto& t) { return !seen.insert(t.second).second; });
   // Rows for the best candidates (more than k when tags filter after the fact).
   if (top.size() > want) top.resize(want);
   std::vector<int64_t> labels;
