@@ -288,9 +288,10 @@ Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& q
     double vec = 0, text = 0, imp = 0;
   };
   std::map<int64_t, Cand> cands;
-  std::vector<float> qv;
+  chat::MemoryIndex::Query qv;  // quantised once for the scan and every candidate
   if (o.mode != "text") {
-    KS_ASSIGN_OR_RETURN(qv, Embed(ctx, query));
+    KS_ASSIGN_OR_RETURN(std::vector<float> v, Embed(ctx, query));
+    qv = idx.PrepareQuery(v);
   }
   // Full text first (its labels are checked against the scope through the index's space keys).
   if (o.mode != "vector") {
@@ -355,7 +356,7 @@ Result<std::vector<MemoryHit>> SearchMemories(Context& ctx, const std::string& q
     auto it = cands.find(r.label);
     Cand c = it == cands.end() ? Cand{} : it->second;
     c.imp = r.importance;
-    if (o.mode != "text" && !qv.empty()) c.vec = std::max(0.0f, idx.Similarity(qv, r.label));
+    if (o.mode != "text" && !qv.q.empty()) c.vec = std::max(0.0f, idx.Similarity(qv, r.label));
     MemoryHit h;
     h.vector = c.vec;
     h.text = c.text;

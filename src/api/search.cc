@@ -5,7 +5,6 @@
 // a passage can still find it through the vector side, and the fused list always holds every
 // candidate either side returned. Each hit reports both sides' score and rank.
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <cmath>
 #include <map>
@@ -201,17 +200,8 @@ Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& s
   if (words.size() >= 2) {
     KS_ASSIGN_OR_RETURN(std::optional<std::string> df_text, store::FtsDocFrequencies(ctx.db(), match));
     if (!df_text) return std::vector<store::FtsHit>();  // no row holds any word
-    // "N df_0 df_1 ..." in word order.
-    const char* p = df_text->c_str();
-    char* end = nullptr;
-    const double rows = std::strtod(p, &end);
-    std::vector<double> df;
-    for (size_t i = 0; i < words.size(); ++i) {
-      p = end;
-      df.push_back(std::strtod(p, &end));
-      if (end == p) return Internal("document frequencies: short value");
-    }
-    if (auto pruned = search::PruneCommonWords(words, df, rows, search::kDefaultBm25.k1)) {
+    KS_ASSIGN_OR_RETURN(search::DocFrequencies f, search::ParseDocFrequencies(*df_text, words.size()));
+    if (auto pruned = search::PruneCommonWords(words, f.df, f.rows, search::kDefaultBm25.k1)) {
       KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, pruned->match, depth, allowed));
       if (static_cast<int64_t>(hits.size()) >= depth && hits.back().score > pruned->bound) return hits;
     }

@@ -103,7 +103,13 @@ float MemoryIndex::Dot(const int8_t* q, size_t slot) const {
   return static_cast<float>(index::DotI8(q, data_.data() + slot * static_cast<size_t>(dim_), static_cast<size_t>(dim_)));
 }
 
-std::vector<std::pair<double, int64_t>> MemoryIndex::Best(std::span<const float> query, std::span<const char> keep_space,
+MemoryIndex::Query MemoryIndex::PrepareQuery(std::span<const float> query) const {
+  Query out;
+  out.scale = QuantizeQuery(query, out.q);
+  return out;
+}
+
+std::vector<std::pair<double, int64_t>> MemoryIndex::Best(const Query& query, std::span<const char> keep_space,
                                                           double min_importance, double w_similarity,
                                                           double w_importance, size_t n) const {
   std::vector<std::pair<double, int64_t>> heap;  // a min-heap of the best n so far (worst on top)
@@ -112,13 +118,11 @@ std::vector<std::pair<double, int64_t>> MemoryIndex::Best(std::span<const float>
   auto better = [](const std::pair<double, int64_t>& x, const std::pair<double, int64_t>& y) {
     return x.first > y.first || (x.first == y.first && x.second < y.second);
   };
-  std::vector<int8_t> q;
-  const float qscale = QuantizeQuery(query, q);
   const size_t dim = static_cast<size_t>(dim_);
   for (size_t i = 0; i < labels_.size(); ++i) {
     const auto key = static_cast<size_t>(space_[i]);
     if (key >= keep_space.size() || !keep_space[key] || importance_[i] < min_importance) continue;
-    const float cos = static_cast<float>(index::DotI8(q.data(), data_.data() + i * dim, dim)) * qscale * scales_[i];
+    const float cos = static_cast<float>(index::DotI8(query.q.data(), data_.data() + i * dim, dim)) * query.scale * scales_[i];
     const std::pair<double, int64_t> item{w_similarity * std::max(0.0f, cos) + w_importance * importance_[i], labels_[i]};
     if (heap.size() < n) {
       heap.push_back(item);
@@ -133,12 +137,10 @@ std::vector<std::pair<double, int64_t>> MemoryIndex::Best(std::span<const float>
   return heap;
 }
 
-float MemoryIndex::Similarity(std::span<const float> query, int64_t label) const {
+float MemoryIndex::Similarity(const Query& query, int64_t label) const {
   auto it = slot_.find(label);
-  if (it == slot_.end()) return 0;
-  std::vector<int8_t> q;
-  float qs = QuantizeQuery(query, q);
-  return Dot(q.data(), it->second) * qs * scales_[it->second];
+  if (it == slot_.end() || query.q.size() != static_cast<size_t>(dim_)) return 0;
+  return Dot(query.q.data(), it->second) * query.scale * scales_[it->second];
 }
 
 }  // namespace kspace::chat

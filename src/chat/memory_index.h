@@ -51,14 +51,21 @@ class MemoryIndex {
   // among those whose space key k has keep_space[k] != 0 (keys past its end are dropped) and
   // whose importance is >= min_importance; as (score, label), best first, ties by label. This is
   // the scan of every memory search, so it lives in an -O3 file and keeps only a bounded heap.
-  std::vector<std::pair<double, int64_t>> Best(std::span<const float> query, std::span<const char> keep_space,
+  // A query quantised once for every comparison of one search.
+  struct Query {
+    std::vector<int8_t> q;
+    float scale = 0;
+  };
+  Query PrepareQuery(std::span<const float> query) const;
+
+  std::vector<std::pair<double, int64_t>> Best(const Query& query, std::span<const char> keep_space,
                                                double min_importance, double w_similarity, double w_importance,
                                                size_t n) const;
   // One past the largest key SpaceKey has handed out (keys are 0 for user scope, then 1, 2, ...).
   size_t space_key_count() const { return space_keys_.size() + 1; }
 
   // Cosine of `query` with one label's vector (0 if absent).
-  float Similarity(std::span<const float> query, int64_t label) const;
+  float Similarity(const Query& query, int64_t label) const;
 
  private:
   float QuantizeQuery(std::span<const float> query, std::vector<int8_t>& out) const;

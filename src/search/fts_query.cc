@@ -6,6 +6,8 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "search/fts_rank.h"
+
 namespace kspace::search {
 namespace {
 
@@ -105,7 +107,7 @@ std::optional<PrunedMatch> PruneCommonWords(const std::vector<std::string>& word
   PrunedMatch p;
   const std::string r = quoted(rare);
   p.match = r + " OR ((" + quoted(common) + ") AND (" + r + "))";
-  for (size_t i : common) p.bound += std::log(1.0 + (rows - df[i] + 0.5) / (df[i] + 0.5)) * (k1 + 1);
+  for (size_t i : common) p.bound += Bm25Idf(rows, df[i]) * (k1 + 1);
   return p;
 }
 

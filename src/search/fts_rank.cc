@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,7 +68,7 @@ int ComputeStats(const Fts5ExtensionApi* api, Fts5Context* ctx, QueryStats* s) {
     rc = api->xQueryPhrase(ctx, p, &df, CountRows);
     if (rc != SQLITE_OK) return rc;
     const double d = static_cast<double>(df);
-    s->idf[static_cast<size_t>(p)] = std::log(1.0 + (n - d + 0.5) / (d + 0.5));
+    s->idf[static_cast<size_t>(p)] = Bm25Idf(n, d);
   }
   s->tf.assign(static_cast<size_t>(s->phrases) * static_cast<size_t>(s->columns), 0);
   return SQLITE_OK;
@@ -143,7 +144,7 @@ void Bm25F(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* resul
 
 // ks_df(tbl): "N df_0 df_1 ... df_{p-1}" for the MATCH query's phrases (N = rows in the table).
 // Used by FetchIdfWeights (hybrid.h) to weight query words for the vector side.
-void DocFrequencies(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result, int,
+void KsDfFunction(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result, int,
                     sqlite3_value**) {
   sqlite3_int64 rows = 0;
   int rc = api->xRowCount(ctx, &rows);
@@ -180,9 +181,25 @@ Status RegisterFtsFunctions(sqlite3* db) {
   // The Bm25F wrapper adapts the (argc, argv) after the table argument.
   int rc = api->xCreateFunction(api, kRankFunctionName, nullptr, &Bm25F, nullptr);
   if (rc != SQLITE_OK) return Internal("could not register ks_bm25");
-  rc = api->xCreateFunction(api, "ks_df", nullptr, &DocFrequencies, nullptr);
+  rc = api->xCreateFunction(api, "ks_df", nullptr, &KsDfFunction, nullptr);
   if (rc != SQLITE_OK) return Internal("could not register ks_df");
   return RegisterFtsTokenizer(db);
+}
+
+Result<DocFrequencies> ParseDocFrequencies(std::string_view value, size_t phrases) {
+  const std::string text(value);  // strtod needs a terminated string
+  DocFrequencies out;
+  const char* p = text.c_str();
+  char* end = nullptr;
+  out.rows = std::strtod(p, &end);
+  if (end == p) return Internal("document frequencies: no row count");
+  out.df.reserve(phrases);
+  for (size_t i = 0; i < phrases; ++i) {
+    p = end;
+    out.df.push_back(std::strtod(p, &end));
+    if (end == p) return Internal("document frequencies: short value");
+  }
+  return out;
 }
 
 }  // namespace kspace::search

@@ -21,6 +21,9 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cmath>
+#include <string_view>
+#include <vector>
 
 #include "util/status.h"
 
@@ -37,6 +40,18 @@ struct Bm25Params {
   std::array<double, 3> weights = {1.5, 1.0, 1.0};
 };
 inline constexpr Bm25Params kDefaultBm25 = {};
+
+// BM25's IDF as ks_bm25 computes it (Lucene's form, never negative), for `df` of `rows` rows.
+inline double Bm25Idf(double rows, double df) { return std::log(1.0 + (rows - df + 0.5) / (df + 0.5)); }
+
+// The value of ks_df ("N df_0 df_1 ..."): the table's row count and one document frequency per
+// phrase of the MATCH expression, in its order.
+struct DocFrequencies {
+  double rows = 0;
+  std::vector<double> df;
+};
+// Parses a ks_df value expected to hold `phrases` frequencies; INTERNAL when it holds fewer.
+Result<DocFrequencies> ParseDocFrequencies(std::string_view value, size_t phrases);
 
 // Registers ks_bm25 (and the kspace FTS5 tokenizer, see fts_tokenizer.h) on `db`. Must run on
 // every connection before it queries (or, for the tokenizer, writes) an FTS5 table that uses them.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "search/fts_query.h"
+#include "search/fts_rank.h"
 
 namespace kspace::search {
 
@@ -34,16 +35,11 @@ Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view quer
     return weights;
   }
   // "N df_0 df_1 ..." in phrase order (= word order).
-  const char* p = value->c_str();
-  char* end = nullptr;
-  const double n = std::strtod(p, &end);
+  KS_ASSIGN_OR_RETURN(DocFrequencies f, ParseDocFrequencies(*value, words.size()));
   float max_idf = 0;
-  for (const std::string& w : words) {
-    p = end;
-    const double df = std::strtod(p, &end);
-    if (end == p) return Internal("document frequencies: short value");
-    const float idf = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
-    weights.idf[w] = idf;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const float idf = static_cast<float>(Bm25Idf(f.rows, f.df[i]));
+    weights.idf[words[i]] = idf;
     max_idf = std::max(max_idf, idf);
   }
   weights.unknown = max_idf > 0 ? max_idf : 1.0f;

@@ -72,8 +72,9 @@ TEST(MemoryIndex, RanksByCosineAndImportanceAndRemovesBySwap) {
   ASSERT_TRUE(idx.Put(3, chat::QuantizeVector(c), 0.3f, 0).ok());
   EXPECT_FALSE(idx.Put(4, std::vector<uint8_t>(3), 0, 0).ok());
   const std::vector<char> all{1, 1};
+  const auto q = idx.PrepareQuery(a);
   // Similarity only: the cosines, best first.
-  auto best = idx.Best(a, all, 0, 1, 0, 10);
+  auto best = idx.Best(q, all, 0, 1, 0, 10);
   ASSERT_EQ(best.size(), 3u);
   EXPECT_EQ(best[0].second, 1);
   EXPECT_NEAR(best[0].first, 1.0, 0.02);
@@ -82,17 +83,17 @@ TEST(MemoryIndex, RanksByCosineAndImportanceAndRemovesBySwap) {
   EXPECT_EQ(best[2].second, 2);
   EXPECT_NEAR(best[2].first, 0.0, 0.02);
   // Importance only, the top 2, and a minimum importance.
-  best = idx.Best(a, all, 0, 0, 1, 2);
+  best = idx.Best(q, all, 0, 0, 1, 2);
   ASSERT_EQ(best.size(), 2u);
   EXPECT_EQ(best[0].second, 3);
   EXPECT_EQ(best[1].second, 2);
-  EXPECT_EQ(idx.Best(a, all, 0.25, 1, 0, 10).size(), 1u);
+  EXPECT_EQ(idx.Best(q, all, 0.25, 1, 0, 10).size(), 1u);
   // Space keys: only key 0; a key past the mask is dropped.
-  best = idx.Best(a, std::vector<char>{1}, 0, 1, 0, 10);
+  best = idx.Best(q, std::vector<char>{1}, 0, 1, 0, 10);
   EXPECT_EQ(best.size(), 2u);
   idx.Remove(1);
   EXPECT_EQ(idx.size(), 2u);
-  best = idx.Best(a, std::vector<char>{1, 0}, 0, 1, 0.5, 10);
+  best = idx.Best(q, std::vector<char>{1, 0}, 0, 1, 0.5, 10);
   ASSERT_EQ(best.size(), 1u);
   EXPECT_EQ(best[0].second, 3);
   EXPECT_NEAR(best[0].first, std::sqrt(0.5) + 0.15, 0.02);

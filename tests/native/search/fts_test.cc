@@ -292,11 +292,9 @@ TEST_F(Fts, PrunedQueriesKeepTheFullQuerysTopHits) {
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     std::string value = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    char* end = nullptr;
-    const double rows = std::strtod(value.c_str(), &end);
-    std::vector<double> df;
-    for (size_t i = 0; i < words.size(); ++i) df.push_back(std::strtod(end, &end));
-    auto pruned = PruneCommonWords(words, df, rows, kDefaultBm25.k1);
+    auto f = ParseDocFrequencies(value, words.size());
+    ASSERT_TRUE(f.ok());
+    auto pruned = PruneCommonWords(words, f->df, f->rows, kDefaultBm25.k1);
     if (!pruned) continue;
     auto part = Query(pruned->match);
     if (static_cast<int64_t>(part.size()) < depth || -part[depth - 1].second <= pruned->bound) continue;
@@ -318,6 +316,8 @@ TEST(PruneCommonWords, OnlyWhenAWordDominatesTheWork) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->match, "\"rare\" OR ((\"often\") AND (\"rare\"))");
   EXPECT_NEAR(p->bound, std::log(1.0 + (100000 - 30000 + 0.5) / 30000.5) * 1.9, 1e-12);
+  EXPECT_DOUBLE_EQ(Bm25Idf(100000, 30000), std::log(1.0 + (100000 - 30000 + 0.5) / 30000.5));
+  EXPECT_FALSE(ParseDocFrequencies("10 3", 2).ok());  // one frequency short
   EXPECT_FALSE(PruneCommonWords({"a", "b"}, std::vector<double>{1}, 10, 0.9));  // sizes differ
 }
 
