@@ -180,8 +180,10 @@ Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id,
   // Only the rowid and the rank are computed per match: a column of chunk_fts (space_id, or the
   // snippet) makes FTS5 read that row's stored text, and SQLite evaluates the selected columns of
   // every matching row before the sort. With 100k chunks a common word matches thousands of
-  // rows, and reading and re-tokenizing each of them cost ten times the ranking. The space is
-  // checked afterwards, best first, on the chunks table's key, until `limit` hits are found.
+  // rows, and reading and re-tokenizing each of them made up most of a query (106k chunks, median
+  // text query 15.4 -> 5.7 ms natively). The space is checked afterwards, best first, on the
+  // chunks table's key, until `limit` hits are found: a space whose words mostly match other
+  // spaces' chunks steps through those first.
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT rowid, -ks_bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
       "AND (?2 IS NULL OR rowid IN (SELECT value FROM json_each(?2))) ORDER BY ks_bm25(chunk_fts), rowid"));
