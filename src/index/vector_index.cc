@@ -1097,6 +1097,26 @@ Status Corrupt(const std::string& what) {
 // True when every float of v[0..n) is finite. NaN and Inf are the floats whose exponent bits are
 // all ones; adding one to the exponent field carries into the sign bit exactly for those. Only
 // and/add/or, so compilers vectorise it (it runs over every stored value on load).
+// Runs ok = f(i) for i in [begin, end) and stops at the first false. A function of its own per
+// loop body, called once per batch by Batched: WebAssembly engines switch a function from baseline
+// to optimised code only for its next call (V8 has no on-stack replacement for wasm), so a loop
+// over a whole 100k-vector snapshot in one call would run entirely in the baseline tier.
+template <typename F>
+[[gnu::noinline]] bool ForRange(size_t begin, size_t end, F& f) {
+  for (size_t i = begin; i < end; ++i) {
+    if (!f(i)) return false;
+  }
+  return true;
+}
+template <typename F>
+bool Batched(size_t n, F&& f) {
+  constexpr size_t kBatch = 4096;
+  for (size_t b = 0; b < n; b += kBatch) {
+    if (!ForRange(b, std::min(n, b + kBatch), f)) return false;
+  }
+  return true;
+}
+
 bool AllFinite(const unsigned char* v, size_t n) {
   uint32_t acc = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -1108,7 +1128,15 @@ bool AllFinite(const unsigned char* v, size_t n) {
 }
 }  // namespace
 
-Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const uint8_t> bytes) {
+std::optional<Encoding> VectorIndex::StoredEncoding(std::span<const uint8_t> bytes) {
+  if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, 8) != 0) return std::nullopt;
+  const uint32_t enc = Get32(bytes.data() + 20);
+  if (enc > 1) return std::nullopt;
+  return static_cast<Encoding>(enc);
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const uint8_t> bytes,
+                                                               std::optional<Encoding> encoding) {
   const unsigned char* p = bytes.data();
   const size_t size = bytes.size();
   if (size < kHeaderSize + 8) return Corrupt("shorter than a header");
@@ -1185,22 +1213,25 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   }
   // Vectors: finite, padding zero (NaN would break the ordering every search relies on).
   const size_t padded = PaddedDim(params.encoding, params.dim);
-  for (size_t i = 0; i < n; ++i) {
+  const char* bad_vector = nullptr;
+  Batched(n, [&](size_t i) {
     const unsigned char* v = p + L.vectors + i * stored;
     if (params.encoding == Encoding::kFloat32) {
-      if (!AllFinite(v, params.dim)) return Corrupt("vector value is NaN or infinite");
+      if (!AllFinite(v, params.dim)) return (bad_vector = "vector value is NaN or infinite"), false;
       for (size_t b = 4 * size_t{params.dim}; b < 4 * padded; ++b) {
-        if (v[b] != 0) return Corrupt("bad vector padding");
+        if (v[b] != 0) return (bad_vector = "bad vector padding"), false;
       }
     } else {
       float scale;
       std::memcpy(&scale, v, 4);
-      if (!(std::isfinite(scale) && scale > 0.0f)) return Corrupt("bad quantisation scale");
+      if (!(std::isfinite(scale) && scale > 0.0f)) return (bad_vector = "bad quantisation scale"), false;
       for (size_t b = 4 + params.dim; b < 4 + padded; ++b) {
-        if (v[b] != 0) return Corrupt("bad vector padding");
+        if (v[b] != 0) return (bad_vector = "bad vector padding"), false;
       }
     }
-  }
+    return true;
+  });
+  if (bad_vector != nullptr) return Corrupt(bad_vector);
   // Links: counts within the list, ids within the index, upper-layer targets that have the layer
   // (the search reads their list at that layer), unused entries zero.
   auto check_list = [&](const unsigned char* ll, size_t cap, int level) -> bool {
@@ -1216,11 +1247,14 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
     }
     return true;
   };
-  for (size_t i = 0; i < n; ++i) {
+  const char* bad_links = nullptr;
+  Batched(n, [&](size_t i) {
     const unsigned char* l0 = p + L.layer0 + i * l0_bytes;
-    if (!check_list(l0, maxM0, 0)) return Corrupt("bad layer-0 links");
-    if (i >= linked && Get32(l0) != 0) return Corrupt("unlinked vector with links");
-  }
+    if (!check_list(l0, maxM0, 0)) return (bad_links = "bad layer-0 links"), false;
+    if (i >= linked && Get32(l0) != 0) return (bad_links = "unlinked vector with links"), false;
+    return true;
+  });
+  if (bad_links != nullptr) return Corrupt(bad_links);
   {
     const unsigned char* up = p + L.upper;
     for (size_t i = 0; i < n; ++i) {
@@ -1231,8 +1265,16 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   }
 
   // Everything checked: build. Only allocation can fail from here on.
+  const Encoding from = params.encoding;
+  if (encoding && *encoding != from) {
+    if (*encoding != Encoding::kFloat32 && *encoding != Encoding::kInt8) {
+      return InvalidArgument("unknown vector encoding", "encoding");
+    }
+    params.encoding = *encoding;
+  }
   std::unique_ptr<VectorIndex> index;
   Status st = Guarded([&]() -> Status {
+    std::vector<float> unit(from != params.encoding ? params.dim : 0);
     auto impl = std::make_unique<Impl>(params);
     impl->generation = generation;
     impl->space = std::make_unique<IpSpace>(params.encoding, params.dim);
@@ -1245,22 +1287,28 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
     impl->labels.resize(n);
     if (n > 0) std::memcpy(impl->labels.data(), p + L.labels, n * sizeof(Label));
     impl->slots.Reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      if (impl->slots.Find(impl->labels[i]) != LabelMap::kAbsent) {
-        return Corrupt("duplicate label " + std::to_string(impl->labels[i]));
-      }
+    size_t duplicate = SIZE_MAX;
+    Batched(n, [&](size_t i) {
+      if (impl->slots.Find(impl->labels[i]) != LabelMap::kAbsent) return (duplicate = i), false;
       impl->slots.Insert(impl->labels[i], static_cast<uint32_t>(i));
-    }
+      return true;
+    });
+    if (duplicate != SIZE_MAX) return Corrupt("duplicate label " + std::to_string(impl->labels[duplicate]));
     Graph& g = *impl->graph;
     const unsigned char* up = p + L.upper;
-    for (size_t i = 0; i < n; ++i) {
+    Batched(n, [&](size_t i) {
       char* e = g.data_level0_memory_ + i * g.size_data_per_element_;
       std::memcpy(e, p + L.layer0 + i * l0_bytes, l0_bytes);
       if (p[L.marks + i / 8] & (1u << (i % 8))) {
         uint32_t w = Get32(reinterpret_cast<const unsigned char*>(e)) | kDeletedBit;
         std::memcpy(e, &w, 4);
       }
-      std::memcpy(e + g.offsetData_, p + L.vectors + i * stored, stored);
+      if (from == params.encoding) {
+        std::memcpy(e + g.offsetData_, p + L.vectors + i * stored, stored);
+      } else {
+        Decode(from, params.dim, p + L.vectors + i * stored, unit.data());
+        Encode(params.encoding, params.dim, unit.data(), reinterpret_cast<unsigned char*>(e + g.offsetData_));
+      }
       const hnswlib::labeltype label = i;
       std::memcpy(e + g.label_offset_, &label, sizeof(label));
       const int level = p[L.levels + i];
@@ -1277,7 +1325,8 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
       }
       // Counted only once its lists exist, so a failure part-way frees exactly what was made.
       g.cur_element_count = i + 1;
-    }
+      return true;
+    });
     g.num_deleted_ = static_cast<size_t>(removed);
     g.maxlevel_ = max_level;
     g.enterpoint_node_ = linked == 0 ? static_cast<hnswlib::tableint>(-1) : entry;

@@ -53,6 +53,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -198,7 +199,15 @@ class VectorIndex {
   // range even under a valid checksum: every count, level, link id and vector value is checked
   // before it is used, so hostile input cannot make it read out of bounds). UNSUPPORTED for a
   // newer format version. The loaded index has capacity for exactly the stored vectors.
-  static Result<std::unique_ptr<VectorIndex>> Deserialize(std::span<const uint8_t> bytes);
+  // With `encoding` given and different from the stored one, every vector is re-encoded as it is
+  // loaded and the graph kept as stored: how an index saved as float32 becomes int8 without
+  // relinking (the links were chosen with the finer distances, which only helps).
+  static Result<std::unique_ptr<VectorIndex>> Deserialize(std::span<const uint8_t> bytes,
+                                                          std::optional<Encoding> encoding = std::nullopt);
+
+  // The encoding a serialisation stores, read from its header without checking the rest (nullopt
+  // when the bytes do not start like one; Deserialize tells why).
+  static std::optional<Encoding> StoredEncoding(std::span<const uint8_t> bytes);
 
   // Opaque number for the engine's bookkeeping (e.g. the store change it reflects); persisted.
   uint64_t generation() const;

@@ -83,6 +83,53 @@ TEST(Serialize, RoundTripGivesIdenticalSearches) {
   }
 }
 
+// A float32 snapshot loaded as int8 (how the engine upgrades an index saved by an older version):
+// same labels, marks and graph, vectors within quantisation error, and saved as int8 from then on.
+TEST(Serialize, Float32SnapshotLoadsAsInt8WithTheSameGraph) {
+  const size_t dim = 24;
+  auto f32 = Build(1500, dim, Encoding::kFloat32);
+  ASSERT_TRUE(f32->Remove(110).ok());
+  auto bytes = f32->Serialize();
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(VectorIndex::StoredEncoding(*bytes), Encoding::kFloat32);
+  auto loaded = VectorIndex::Deserialize(*bytes, Encoding::kInt8);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const VectorIndex& q = **loaded;
+  EXPECT_EQ(q.params().encoding, Encoding::kInt8);
+  EXPECT_EQ(q.size(), 1500u);
+  EXPECT_FALSE(q.Contains(110));
+  for (Label l : {Label{100}, Label{777}, Label{1599}}) {
+    auto a = f32->GetVector(l);
+    auto b = q.GetVector(l);
+    ASSERT_TRUE(a.ok() && b.ok());
+    for (size_t d = 0; d < dim; ++d) EXPECT_NEAR((*a)[d], (*b)[d], 0.01f);
+  }
+  // The graph came along: a graph search finds each vector itself, at a score near 1.
+  SearchOptions graph;
+  graph.strategy = SearchOptions::Strategy::kGraph;
+  const auto rows = Clustered(1500, dim, 6, 0.3f, 1);
+  for (size_t i = 0; i < 1500; i += 97) {
+    if (i + 100 == 110) continue;
+    auto hits = q.Search(std::span<const float>(rows.data() + i * dim, dim), 1, nullptr, graph);
+    ASSERT_TRUE(hits.ok());
+    EXPECT_EQ((*hits)[0].label, i + 100);
+    EXPECT_NEAR((*hits)[0].score, 1.0f, 0.02f);
+  }
+  // Saved again, it is an int8 snapshot that loads as it is.
+  auto again = q.Serialize();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(VectorIndex::StoredEncoding(*again), Encoding::kInt8);
+  EXPECT_LT(again->size(), bytes->size());
+  auto reloaded = VectorIndex::Deserialize(*again, Encoding::kInt8);
+  ASSERT_TRUE(reloaded.ok());
+  ExpectSameAnswers(q, **reloaded, dim);
+  // Loading with its own encoding changes nothing; garbage has no encoding.
+  auto same = VectorIndex::Deserialize(*bytes, Encoding::kFloat32);
+  ASSERT_TRUE(same.ok());
+  ExpectSameAnswers(*f32, **same, dim);
+  EXPECT_EQ(VectorIndex::StoredEncoding(std::vector<uint8_t>(200, 7)), std::nullopt);
+}
+
 TEST(Serialize, LoadedIndexKeepsWorking) {
   const size_t dim = 16;
   auto index = Build(500, dim, Encoding::kFloat32);
