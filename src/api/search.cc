@@ -182,7 +182,7 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
   }
   const size_t k = static_cast<size_t>(std::min<int64_t>(limit, static_cast<int64_t>(sv->index->live_size())));
   if (k == 0) return std::vector<search::ScoredId>();
-  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, sv->index->Search(query, k, filter.get()));
+  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, ctx.state.vectors.Search(ctx.db(), *sv, query, k, filter.get()));
   std::vector<search::ScoredId> out;
   out.reserve(hits.size());
   for (const auto& h : hits) out.push_back(search::ScoredId{static_cast<int64_t>(h.label), h.score});

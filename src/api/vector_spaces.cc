@@ -1,5 +1,8 @@
 #include "api/vector_spaces.h"
 
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
 #include <vector>
 
 #include "store/chunks.h"
@@ -15,7 +18,49 @@ index::IndexParams VectorSpaces::ParamsFor(int dim) {
   // cost is measured by `node tests/bench/vector.mjs --efc 100` (see README "Choices").
   p.ef_construction = 100;
   p.ef_search = 64;
+  p.encoding = index::Encoding::kInt8;  // see the header: memory, snapshot size, reopen time
   return p;
+}
+
+Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceVectors& sv,
+                                                     std::span<const float> query, size_t k,
+                                                     const index::Filter* filter) {
+  if (sv.index->params().encoding == index::Encoding::kFloat32) return sv.index->Search(query, k, filter);
+  // More candidates than asked, because quantisation (about +-0.01 on a score) reorders near-ties:
+  // a quarter more, and at least 32, so that a small k sees the same best hits as a larger one
+  // (reading 32 rows costs a fraction of a millisecond).
+  const size_t want = std::min(sv.index->live_size(), std::max<size_t>(32, k + k / 4));
+  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, sv.index->Search(query, want, filter));
+  if (hits.empty()) return hits;
+  // The query as the index uses it: unit length (Search validated it: finite, not all zeros).
+  double qq = 0;
+  for (float x : query) qq += double{x} * x;
+  const float qinv = static_cast<float>(1.0 / std::sqrt(qq));
+  std::vector<int64_t> labels;
+  labels.reserve(hits.size());
+  for (const index::Hit& h : hits) labels.push_back(static_cast<int64_t>(h.label));
+  std::unordered_map<int64_t, float> exact;
+  exact.reserve(hits.size());
+  KS_RETURN_IF_ERROR(store::ReadEmbeddings(db, labels, sv.model_id, [&](int64_t label, std::span<const float> v) {
+    if (v.size() != query.size()) return;
+    float dot = 0, vv = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      dot += query[i] * v[i];
+      vv += v[i] * v[i];
+    }
+    if (vv > 0) exact.emplace(label, dot * qinv / std::sqrt(vv));
+  }));
+  // A label without a stored vector (cannot happen while SQLite and the index agree) keeps its
+  // quantised score.
+  for (index::Hit& h : hits) {
+    auto it = exact.find(static_cast<int64_t>(h.label));
+    if (it != exact.end()) h.score = it->second;
+  }
+  std::stable_sort(hits.begin(), hits.end(), [](const index::Hit& a, const index::Hit& b) {
+    return a.score > b.score || (a.score == b.score && a.label < b.label);
+  });
+  if (hits.size() > k) hits.resize(k);
+  return hits;
 }
 
 Status VectorSpaces::Rebuild(store::Database& db, SpaceVectors& sv) {
@@ -96,13 +141,15 @@ Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& 
   bool loaded = false;
   KS_RETURN_IF_ERROR(store::ReadIndexSnapshot(db, space_id, model_id,
                                               [&](int64_t generation, std::span<const uint8_t> bytes) -> Status {
-                                                auto idx = index::VectorIndex::Deserialize(bytes);
+                                                auto idx = index::VectorIndex::Deserialize(
+                                                    bytes, ParamsFor(dim).encoding);
                                                 // A snapshot of another dimension (the model was
                                                 // re-registered) or a damaged one is rebuilt.
                                                 if (idx.ok() && static_cast<int>((*idx)->params().dim) == dim) {
                                                   sv->index = std::move(*idx);
                                                   sv->generation = generation;
                                                   sv->saved_generation = generation;
+                                                  sv->converted = index::VectorIndex::StoredEncoding(bytes) != ParamsFor(dim).encoding;
                                                   loaded = true;
                                                 }
                                                 return Status::Ok();
@@ -133,6 +180,7 @@ Status VectorSpaces::SaveOne(store::Database& db, SpaceVectors& sv) {
   sv.saved_generation = sv.generation;
   sv.rebuilt = false;
   sv.relinked = false;
+  sv.converted = false;
   return Status::Ok();
 }
 
@@ -140,7 +188,9 @@ Status VectorSpaces::Save(store::Database& db, int64_t min_log_entries) {
   for (auto& [key, sv] : loaded_) {
     if (min_log_entries == 0) {
       // Closing (or asked to save everything): whatever changed, linked or not.
-      if (sv->generation != sv->saved_generation || sv->rebuilt || sv->relinked) KS_RETURN_IF_ERROR(SaveOne(db, *sv));
+      if (sv->generation != sv->saved_generation || sv->rebuilt || sv->relinked || sv->converted) {
+        KS_RETURN_IF_ERROR(SaveOne(db, *sv));
+      }
       continue;
     }
     // An index still linking saves itself when it is done (Link), not half-linked now.

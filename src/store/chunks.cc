@@ -267,6 +267,24 @@ Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t lab
   return std::optional<std::vector<float>>(std::move(v));
 }
 
+Status ReadEmbeddings(Database& db, std::span<const int64_t> labels, const std::string& model_id,
+                      const std::function<void(int64_t, std::span<const float>)>& use) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT vector FROM embeddings WHERE chunk_label = ? AND model_id = ?"));
+  std::vector<float> v;  // SQLite's bytes need not be aligned for floats
+  for (int64_t label : labels) {
+    st->Reset();
+    st->BindAll(label, model_id);
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) continue;
+    auto b = st->BlobSpan(0);
+    v.resize(b.size() / sizeof(float));
+    if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
+    use(label, v);
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<int64_t>> ChunksWithoutEmbedding(Database& db, const std::string& space_id,
                                                     const std::string& model_id, int64_t limit) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(

@@ -99,6 +99,11 @@ Result<std::optional<EmbeddingModel>> FindEmbeddingModel(Database& db, const std
 
 Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, std::span<const float> vector);
 Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t label, const std::string& model_id);
+// Calls use(label, vector) for each of `labels` that has an embedding of `model_id`, in the order
+// given; the span is valid only during the call. (How a search re-scores its candidates with the
+// exact vectors.)
+Status ReadEmbeddings(Database& db, std::span<const int64_t> labels, const std::string& model_id,
+                      const std::function<void(int64_t label, std::span<const float> vector)>& use);
 
 // Calls fn(label, vector) for every embedding of `model_id` on a live chunk of `space_id` (chunks
 // of deleted sources are skipped when `live_only`), in label order.

@@ -274,6 +274,47 @@ test('a page-side embedder: vectors stored with its id, search through it, reemb
   await rejectsWith(openStore({ path: file, embedder: { id: 'x', dimensions: 3 } }), 'INVALID_ARGUMENT', 'embedder.embed');
 });
 
+test('vector scores are the exact cosine of the stored vectors, in exact order (the index holds int8)', async () => {
+  // Vectors that differ by less than int8 can resolve. Item i is 10 on the first axis and
+  // x = 0.015 * (i + 1) on an axis of its own; the query is 10 on the first axis and 1 on every
+  // other. The exact cosine grows with x (for x < 1), so the exact order is item 59, 58, ...
+  // Quantised, the largest component is 10 and one step 0.079 of it, so about five neighbours
+  // share a code and, among those, the vector's quantisation scale decides: the lower x wins,
+  // the reverse of the exact order. The engine re-scores its candidates with the float32 vectors
+  // it stored, so order and scores are the exact ones.
+  const dims = 64;
+  const vectorOf = (t) => {
+    const v = new Array(dims).fill(0);
+    v[0] = 10;
+    const m = /item (\d+)/.exec(t);
+    if (m) v[1 + Number(m[1])] = 0.015 * (Number(m[1]) + 1);
+    else v.fill(1, 1);
+    return v;
+  };
+  const embedder = { id: 'test-close-64', dimensions: dims, embed: (texts) => texts.map(vectorOf) };
+  const s = await openStore({ path: path.join(tempDir(), 'exact.kspace'), embedder });
+  const sp = await s.createSpace({ title: 'close' });
+  const items = Array.from({ length: 60 }, (_, i) => ({ title: `t${i}`, text: `item ${i}`, mediaType: 'text', origin: 'paste' }));
+  assert.equal((await s.ingest(sp.id, items)).failed, 0);
+  const cos = (a, b) => {
+    let d = 0, na = 0, nb = 0;
+    for (let i = 0; i < a.length; ++i) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    return d / Math.sqrt(na * nb);
+  };
+  const q = vectorOf('zz');
+  const expected = items.map((it, i) => ({ title: it.title, score: cos(q, vectorOf(`item ${i}`)) }))
+    .sort((a, b) => b.score - a.score);
+  for (const k of [1, 10, 25]) {
+    const hits = await s.search(sp.id, 'zz', { mode: 'vector', k });
+    assert.equal(hits.length, k);
+    hits.forEach((h, i) => {
+      assert.equal(h.sourceTitle, expected[i].title, `k=${k}, rank ${i}`);
+      assert.ok(Math.abs(h.scores.vector.score - expected[i].score) < 1e-5, `${h.scores.vector.score} vs ${expected[i].score}`);
+    });
+  }
+  await s.close();
+});
+
 test('new vectors are searchable at once; the worker links them into the graph while idle and saves the snapshot', async () => {
   const other = await store.createSpace({ title: 'Linking' });
   const words = ['river', 'stone', 'lamp', 'cedar', 'orbit', 'violet', 'harbor', 'quartz', 'meadow', 'falcon', 'ember', 'tundra'];
