@@ -16,6 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine.h"
+#include "index/vector_index.h"
+#include <sqlite3.h>
+#include "store/vfs.h"
 #include "store/posix_backend.h"
 
 namespace fs = std::filesystem;
@@ -75,11 +78,40 @@ int Reopen(const std::string& file, const std::string& mode, int n) {
       std::printf("%d %s searches: median %.2f ms, p95 %.2f ms\n", n, mode.c_str(), times[times.size() / 2],
                   times[times.size() * 95 / 100]);
     }
+    if (!e.Close().ok()) return 1;  // saves what changed (e.g. a snapshot converted to int8)
   }
   return 0;
 }
 
+// --snapshot FILE: times the parts of loading a vector index snapshot natively: SQLite handing
+// over the blob (stock VFS), then VectorIndex::Deserialize.
+int Snapshot(const std::string& file) {
+  auto vfs = kspace::store::Vfs::Register(std::make_unique<kspace::store::PosixBackend>());
+  if (!vfs.ok()) return 1;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, (*vfs)->name().c_str()) != SQLITE_OK) return 1;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT data FROM vector_index_snapshots", -1, &st, nullptr);
+  for (int run = 0; run < 3; ++run) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (sqlite3_step(st) != SQLITE_ROW) break;
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(st, 0));
+    const size_t n = static_cast<size_t>(sqlite3_column_bytes(st, 0));
+    auto t1 = std::chrono::steady_clock::now();
+    auto idx = kspace::index::VectorIndex::Deserialize(std::span<const uint8_t>(p, n));
+    auto t2 = std::chrono::steady_clock::now();
+    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    std::printf("%zu bytes: sqlite %.0f ms, deserialize %.0f ms (%s)\n", n, ms(t0, t1), ms(t1, t2),
+                idx.ok() ? "ok" : idx.status().message().c_str());
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "--snapshot") return Snapshot(argv[2]);
   if (argc > 2 && std::string(argv[1]) == "--reopen") {
     return Reopen(argv[2], argc > 3 ? argv[3] : "hybrid", argc > 4 ? std::stoi(argv[4]) : 0);
   }
