@@ -244,6 +244,8 @@ void CaptureFn(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* r
   sqlite3_result_null(result);
 }
 
+double g_cov = 0;
+
 double Bm25F(const Capture& cap, const Capture::Row& row, double k1, double b, const double* w) {
   double norm[8];
   for (int c = 0; c < cap.cols; ++c) {
@@ -256,6 +258,18 @@ double Bm25F(const Capture& cap, const Capture::Row& row, double k1, double b, c
     double x = 0;
     for (int c = 0; c < cap.cols; ++c) x += norm[c] * row.tf[p * cap.cols + c];
     if (x > 0) score += cap.idf[p] * x * (k1 + 1) / (k1 + x);
+  }
+  // --cov g (experiment): multiply by (matched query IDF mass / all of it)^g.
+  const double cov_g = g_cov;
+  if (cov_g != 0) {
+    double all = 0, got = 0;
+    for (int p = 0; p < cap.phrases; ++p) {
+      all += cap.idf[p];
+      double x = 0;
+      for (int c = 0; c < cap.cols; ++c) x += row.tf[p * cap.cols + c];
+      if (x > 0) got += cap.idf[p];
+    }
+    if (all > 0) score *= std::pow(got / all, cov_g);
   }
   return score;
 }
@@ -277,6 +291,7 @@ int main(int argc, char** argv) {
   const std::string split = Arg("split", "train");
   const int chunk_words = std::stoi(Arg("chunk-words", "0"));
   const int topk = std::stoi(Arg("topk", "1000"));
+  g_cov = std::stod(Arg("cov", "0"));
 
   // ---- Load ------------------------------------------------------------------------------
   std::vector<Doc> docs;
@@ -561,6 +576,10 @@ int main(int argc, char** argv) {
             },
             run_queries[qi]->text);
         if (!w.ok()) Die(w.status().ToString());
+        if (const double qp = std::stod(Arg("qidf-power", "1")); qp != 1) {
+          for (auto& [word, v] : w->idf) v = static_cast<float>(std::pow(v, qp));
+          w->unknown = static_cast<float>(std::pow(w->unknown, qp));
+        }
         s = emb.EmbedWeighted(run_queries[qi]->text, *w, qv);
       } else {
         s = emb.EmbedOne(run_queries[qi]->text, qv);
@@ -678,6 +697,272 @@ int main(int argc, char** argv) {
       print(label, eval([&](size_t qi) {
               return search::ConvexFusion(head(text_runs[ci][qi]), head(vec_runs[qi]), {a, norm});
             }));
+    }
+  }
+  // ---- Experiments (--exp 1) ------------------------------------------------------------
+  // Ideas tried on train against the shipped recipe (all ended within +-0.003 of it; README.md):
+  //   W  Rocchio feedback rows weighted by exp(min-max text score / --prf-tau) (0 = mean);
+  //   X  full-score fusion: every document of either head scored by BOTH sides (exact cosine of
+  //      the Rocchio vector; BM25 or 0), min-max over the union, convex blend;
+  //   3  --three 1: a third list, the plain (no feedback) query vector, weight --gamma;
+  //   T  --two 1: second Rocchio round, feedback from the fused list of round one (--a1);
+  //   B  --bi 1: second FTS query of adjacent-word phrases (--bi-mode phrase) or NEAR pairs
+  //      (--bi-mode near --bi-near N), added with weight --bi-mu to the BM25 score;
+  //   R  --rm-m M: RM3-style text feedback, --rm-t expansion terms (tf/len * idf, weighted by the
+  //      feedback document's exp(score - best)) from the top M documents of the text
+  //      (--rm-src text) or fused (hybrid) list, a second FTS query added with weight --rm-lambda;
+  //   and, outside this block, --cov g (capture ranker: BM25F * matched-IDF-fraction^g),
+  //   --qidf-power p (query word weights IDF^p), --multi (sum of other chunks).
+  if (Arg("exp", "0") == "1") {
+    const size_t ci = 0;
+    // Per-doc exact vector scores for a query vector (max over chunks).
+    auto doc_vec_all = [&](const std::vector<float>& qv) {
+      std::vector<double> s(docs.size(), -1e9);
+      for (size_t c = 0; c < chunks.size(); ++c) {
+        const float* v = cvec.data() + c * dims;
+        float dot = 0;
+        for (size_t d = 0; d < dims; ++d) dot += v[d] * qv[d];
+        s[chunks[c].doc] = std::max(s[chunks[c].doc], static_cast<double>(dot));
+      }
+      return s;
+    };
+    // PRF query vectors (m = prf-m first value, beta first value) and their full doc scores.
+    const int pm = static_cast<int>(Nums("prf-m", "1")[0]);
+    const double pb = Nums("prf-beta", "2")[0];
+    const double tau = std::stod(Arg("prf-tau", "0"));  // > 0: feedback rows weighted by exp(norm score / tau)
+    std::vector<std::vector<double>> vall(run_queries.size());
+    std::vector<std::vector<ScoredId>> vrun(run_queries.size());
+    auto make_vec = [&](const std::vector<std::vector<ScoredId>>& tr) {
+      for (size_t qi = 0; qi < run_queries.size(); ++qi) {
+        std::vector<float> q = qvecs[qi];
+        const auto& tl = tr[qi];
+        size_t m = std::min(tl.size(), static_cast<size_t>(pm));
+        std::vector<float> fb;
+        double wsum = 0;
+        std::vector<double> wr(m, 1.0);
+        if (tau > 0 && m > 0) {
+          double hi = tl[0].score, lo = tl[std::min(tl.size(), fuse_depth) - 1].score;
+          for (size_t r = 0; r < m; ++r) wr[r] = std::exp((hi > lo ? (tl[r].score - hi) / (hi - lo) : 0) / tau);
+        }
+        for (size_t r = 0; r < m; ++r) wsum += wr[r];
+        for (size_t r = 0; r < m; ++r) {
+          const float* v = cvec.data() + static_cast<size_t>(doc_first_chunk[tl[r].id]) * dims;
+          for (size_t d = 0; d < dims; ++d) fb.push_back(static_cast<float>(v[d] * wr[r] * m / wsum));
+        }
+        if (Status st = search::ExpandQueryVector(q, fb, static_cast<float>(pb)); !st.ok()) Die(st.ToString());
+        vall[qi] = doc_vec_all(q);
+        std::vector<ScoredId> l;
+        for (size_t d = 0; d < docs.size(); ++d) l.push_back({static_cast<int64_t>(d), vall[qi][d]});
+        search::SortByScore(l);
+        l.resize(std::min<size_t>(l.size(), topk));
+        vrun[qi] = std::move(l);
+      }
+    };
+    make_vec(text_runs[ci]);
+    // Full-score fusion: union of both heads, each scored by both signals, min-max over the union.
+    auto full_fusion = [&](const std::vector<ScoredId>& tl, size_t qi, double a) {
+      std::unordered_map<int64_t, double> ts;
+      for (auto& x : tl) ts[x.id] = x.score;
+      std::set<int64_t> u;
+      for (size_t i = 0; i < tl.size() && i < fuse_depth; ++i) u.insert(tl[i].id);
+      for (size_t i = 0; i < vrun[qi].size() && i < fuse_depth; ++i) u.insert(vrun[qi][i].id);
+      std::vector<ScoredId> t, v;
+      for (int64_t d : u) {
+        auto it = ts.find(d);
+        t.push_back({d, it == ts.end() ? 0.0 : it->second});
+        v.push_back({d, vall[qi][d]});
+      }
+      search::NormalizeScores(t, norm);
+      search::NormalizeScores(v, norm);
+      std::vector<ScoredId> out;
+      for (size_t i = 0; i < t.size(); ++i) out.push_back({t[i].id, a * t[i].score + (1 - a) * v[i].score});
+      search::SortByScore(out);
+      return out;
+    };
+    for (double a : alphas) {
+      std::snprintf(label, sizeof label, "W weighted-prf m=%d beta=%.2f alpha=%.2f", pm, pb, a);
+      print(label, eval([&](size_t qi) { return search::ConvexFusion(head(text_runs[ci][qi]), head(vrun[qi]), {a, norm}); }));
+    }
+    for (double a : alphas) {
+      std::snprintf(label, sizeof label, "X full-fusion alpha=%.2f", a);
+      print(label, eval([&](size_t qi) { return full_fusion(text_runs[ci][qi], qi, a); }));
+    }
+    // Three lists: text, plain query vector, Rocchio vector.
+    if (Arg("three", "0") == "1") {
+      for (double a : alphas)
+        for (double g : Nums("gamma", "0.1,0.2")) {
+          std::snprintf(label, sizeof label, "3 three-list text=%.2f plain=%.2f prf=%.2f", a, g, 1 - a - g);
+          print(label, eval([&](size_t qi) {
+                  auto tv = search::ConvexFusion(head(text_runs[ci][qi]), head(vrun[qi]), {a / (1 - g), norm});
+                  std::vector<ScoredId> pv(head(vec_runs[qi]).begin(), head(vec_runs[qi]).end());
+                  search::NormalizeScores(pv, norm);
+                  std::unordered_map<int64_t, double> s;
+                  for (auto& x : tv) s[x.id] += (1 - g) * x.score;
+                  for (auto& x : pv) s[x.id] += g * x.score;
+                  std::vector<ScoredId> out;
+                  for (auto& [d, v] : s) out.push_back({d, v});
+                  search::SortByScore(out);
+                  return out;
+                }));
+        }
+    }
+    // Two rounds: Rocchio feedback from the fused list of round one.
+    if (Arg("two", "0") == "1") {
+      for (double a1 : Nums("a1", "0.5")) {
+        std::vector<std::vector<ScoredId>> fused1(run_queries.size());
+        make_vec(text_runs[ci]);
+        for (size_t qi = 0; qi < run_queries.size(); ++qi)
+          fused1[qi] = search::ConvexFusion(head(text_runs[ci][qi]), head(vrun[qi]), {a1, norm});
+        make_vec(fused1);
+        for (double a : alphas) {
+          std::snprintf(label, sizeof label, "T two-round a1=%.2f m=%d beta=%.2f a=%.2f", a1, pm, pb, a);
+          print(label, eval([&](size_t qi) { return search::ConvexFusion(head(text_runs[ci][qi]), head(vrun[qi]), {a, norm}); }));
+        }
+      }
+      make_vec(text_runs[ci]);
+    }
+    // Bigram phrases of adjacent query words (after stopword removal), a second ks_bm25 query.
+    if (Arg("bi", "0") == "1") {
+      const TextConfig& tc = text_configs[ci];
+      sqlite3_stmt* st = nullptr;
+      Check(sqlite3_prepare_v2(db, "SELECT rowid, -ks_bm25(chunk_fts, ?2, ?3, ?4, 1.0, ?5) AS s FROM chunk_fts WHERE chunk_fts MATCH ?1 ORDER BY s DESC LIMIT ?6", -1, &st, nullptr), db, "prep bi");
+      const std::string bimode = Arg("bi-mode", "phrase");  // phrase | near
+      const int near_k = std::stoi(Arg("bi-near", "3"));
+      std::vector<std::vector<ScoredId>> bi_runs(run_queries.size());
+      for (size_t qi = 0; qi < run_queries.size(); ++qi) {
+        auto words = search::QueryWords(run_queries[qi]->text);
+        std::string match;
+        for (size_t i = 0; i + 1 < words.size(); ++i) {
+          if (!match.empty()) match += " OR ";
+          if (bimode == "phrase") match += "\"" + words[i] + " " + words[i + 1] + "\"";
+          else match += "NEAR(\"" + words[i] + "\" \"" + words[i + 1] + "\", " + std::to_string(near_k) + ")";
+        }
+        if (match.empty()) continue;
+        sqlite3_bind_text(st, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(st, 2, tc.k1);
+        sqlite3_bind_double(st, 3, tc.b);
+        sqlite3_bind_double(st, 4, tc.wt);
+        sqlite3_bind_double(st, 5, tc.wx);
+        sqlite3_bind_int(st, 6, topk);
+        std::vector<search::ChunkHit> hits;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+          hits.push_back({chunks[sqlite3_column_int64(st, 0)].doc, sqlite3_column_double(st, 1)});
+        Check(rc, db, "bi");
+        sqlite3_reset(st);
+        bi_runs[qi] = search::AggregateByDocument(hits, multi);
+      }
+      sqlite3_finalize(st);
+      for (double mu : Nums("bi-mu", "0.3")) {
+        std::vector<std::vector<ScoredId>> comb(run_queries.size());
+        for (size_t qi = 0; qi < run_queries.size(); ++qi) {
+          std::unordered_map<int64_t, double> s;
+          for (auto& x : text_runs[ci][qi]) s[x.id] += x.score;
+          for (auto& x : bi_runs[qi]) s[x.id] += mu * x.score;
+          for (auto& [d, v] : s) comb[qi].push_back({d, v});
+          search::SortByScore(comb[qi]);
+          if (comb[qi].size() > static_cast<size_t>(topk)) comb[qi].resize(topk);
+        }
+        std::snprintf(label, sizeof label, "B bigram %s mu=%.2f text", bimode.c_str(), mu);
+        print(label, eval([&](size_t qi) { return comb[qi]; }));
+        for (double a : alphas) {
+          std::snprintf(label, sizeof label, "B bigram mu=%.2f hybrid a=%.2f", mu, a);
+          print(label, eval([&](size_t qi) { return search::ConvexFusion(head(comb[qi]), head(vrun[qi]), {a, norm}); }));
+        }
+      }
+    }
+    // RM3 on the text side.
+    const std::string fb_src = Arg("rm-src", "text");  // text | hybrid
+    const auto rm_ms = Nums("rm-m", "0");
+    const auto rm_ts = Nums("rm-t", "10");
+    const auto rm_ls = Nums("rm-lambda", "0.3");
+    if (rm_ms[0] > 0) {
+      sqlite3_stmt* st = nullptr;
+      Check(sqlite3_prepare_v2(db, "SELECT rowid, -ks_bm25(chunk_fts, ?2, ?3, ?4, 1.0, ?5) AS s FROM chunk_fts WHERE chunk_fts MATCH ?1 ORDER BY s DESC LIMIT ?6", -1, &st, nullptr), db, "prep rm3");
+      const TextConfig& tc = text_configs[ci];
+      for (double rm_m : rm_ms)
+        for (double rm_t : rm_ts) {
+          std::vector<std::vector<ScoredId>> exp_runs(run_queries.size());
+          for (size_t qi = 0; qi < run_queries.size(); ++qi) {
+            std::vector<ScoredId> first = fb_src == "hybrid" ? search::ConvexFusion(head(text_runs[ci][qi]), head(vrun[qi]), {0.5, norm})
+                                                              : text_runs[ci][qi];
+            std::set<std::string> qstems;
+            for (auto& w : search::QueryWords(run_queries[qi]->text)) qstems.insert(text::StemEnglish(w));
+            std::map<std::string, double> tw;  // stem -> weight
+            std::map<std::string, std::string> surface;
+            size_t m = std::min(first.size(), static_cast<size_t>(rm_m));
+            double zsum = 0;
+            for (size_t r = 0; r < m; ++r) zsum += std::exp(first[r].score - first[0].score);
+            for (size_t r = 0; r < m; ++r) {
+              int d = static_cast<int>(first[r].id);
+              std::map<std::string, int> tf;
+              int len = 0;
+              {
+                std::string all = docs[d].title + " " + docs[d].text, cur;
+                auto flush = [&] { if (!cur.empty()) { ++len; if (!search::IsQueryStopword(cur)) ++tf[cur]; } cur.clear(); };
+                for (char ch : all) {
+                  unsigned char c = static_cast<unsigned char>(ch);
+                  if (std::isalnum(c) || c >= 0x80) cur.push_back(static_cast<char>(std::tolower(c))); else flush();
+                }
+                flush();
+              }
+              double wd = std::exp(first[r].score - first[0].score) / zsum;
+              for (auto& [w, f] : tf) {
+                if (w.size() < 3 || std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+                std::string s = text::StemEnglish(w);
+                if (qstems.count(s)) continue;
+                auto it = idf.df.find(w);
+                double dfw = it == idf.df.end() ? 1 : it->second;
+                if (dfw < 2) continue;
+                double iw = std::log(1.0 + (idf.n - dfw + 0.5) / (dfw + 0.5));
+                tw[s] += wd * f / len * iw;
+                surface.emplace(s, w);
+              }
+            }
+            std::vector<std::pair<double, std::string>> best;
+            for (auto& [s, w] : tw) best.push_back({w, surface[s]});
+            std::sort(best.rbegin(), best.rend());
+            std::string match;
+            for (size_t i = 0; i < best.size() && i < static_cast<size_t>(rm_t); ++i) {
+              if (!match.empty()) match += " OR ";
+              match += '"' + best[i].second + '"';
+            }
+            if (match.empty()) continue;
+            sqlite3_bind_text(st, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_double(st, 2, tc.k1);
+            sqlite3_bind_double(st, 3, tc.b);
+            sqlite3_bind_double(st, 4, tc.wt);
+            sqlite3_bind_double(st, 5, tc.wx);
+            sqlite3_bind_int(st, 6, topk);
+            std::vector<search::ChunkHit> hits;
+            int rc;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+              hits.push_back({chunks[sqlite3_column_int64(st, 0)].doc, sqlite3_column_double(st, 1)});
+            Check(rc, db, "rm3");
+            sqlite3_reset(st);
+            exp_runs[qi] = search::AggregateByDocument(hits, multi);
+          }
+          for (double lam : rm_ls) {
+            std::vector<std::vector<ScoredId>> comb(run_queries.size());
+            for (size_t qi = 0; qi < run_queries.size(); ++qi) {
+              std::unordered_map<int64_t, double> s;
+              for (auto& x : text_runs[ci][qi]) s[x.id] += x.score;
+              for (auto& x : exp_runs[qi]) s[x.id] += lam * x.score;
+              for (auto& [d, v] : s) comb[qi].push_back({d, v});
+              search::SortByScore(comb[qi]);
+              if (comb[qi].size() > static_cast<size_t>(topk)) comb[qi].resize(topk);
+            }
+            std::snprintf(label, sizeof label, "R rm3 src=%s m=%.0f t=%.0f lambda=%.2f text", fb_src.c_str(), rm_m, rm_t, lam);
+            print(label, eval([&](size_t qi) { return comb[qi]; }));
+            for (double a : alphas) {
+              std::snprintf(label, sizeof label, "R rm3 m=%.0f t=%.0f lambda=%.2f hybrid a=%.2f", rm_m, rm_t, lam, a);
+              print(label, eval([&](size_t qi) { return search::ConvexFusion(head(comb[qi]), head(vrun[qi]), {a, norm}); }));
+              std::snprintf(label, sizeof label, "R rm3 m=%.0f t=%.0f lambda=%.2f full a=%.2f", rm_m, rm_t, lam, a);
+              print(label, eval([&](size_t qi) { return full_fusion(comb[qi], qi, a); }));
+            }
+          }
+        }
+      sqlite3_finalize(st);
     }
   }
   return 0;
