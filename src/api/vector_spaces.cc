@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -62,6 +64,37 @@ Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceV
   if (hits.size() > k) hits.resize(k);
   return hits;
 }
+
+namespace {
+
+// A stored snapshot as the index's loader reads it, with its first bytes read ahead so the caller
+// can see the stored encoding before loading.
+class SnapshotSource final : public index::ByteSource {
+ public:
+  explicit SnapshotSource(store::BlobReader& blob) : blob_(blob) {}
+  uint64_t size() const override { return blob_.size(); }
+  Result<std::optional<index::Encoding>> PeekEncoding() {
+    head_.resize(static_cast<size_t>(std::min<uint64_t>(blob_.size(), 128)));
+    KS_RETURN_IF_ERROR(blob_.Read(head_.data(), head_.size()));
+    return index::VectorIndex::StoredEncoding(head_);
+  }
+  Status Read(void* dst, size_t n) override {
+    auto* d = static_cast<unsigned char*>(dst);
+    if (used_ < head_.size()) {
+      const size_t m = std::min(n, head_.size() - used_);
+      std::memcpy(d, head_.data() + used_, m);
+      used_ += m, d += m, n -= m;
+    }
+    return n == 0 ? Status::Ok() : blob_.Read(d, n);
+  }
+
+ private:
+  store::BlobReader& blob_;
+  std::vector<uint8_t> head_;
+  size_t used_ = 0;
+};
+
+}  // namespace
 
 Status VectorSpaces::Rebuild(store::Database& db, SpaceVectors& sv) {
   KS_ASSIGN_OR_RETURN(sv.index, index::VectorIndex::Create(ParamsFor(sv.dim)));
@@ -140,16 +173,18 @@ Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& 
   sv->dim = dim;
   bool loaded = false;
   KS_RETURN_IF_ERROR(store::ReadIndexSnapshot(db, space_id, model_id,
-                                              [&](int64_t generation, std::span<const uint8_t> bytes) -> Status {
-                                                auto idx = index::VectorIndex::Deserialize(
-                                                    bytes, ParamsFor(dim).encoding);
+                                              [&](int64_t generation, store::BlobReader& bytes) -> Status {
+                                                // The header first, for its encoding.
+                                                SnapshotSource source(bytes);
+                                                KS_ASSIGN_OR_RETURN(std::optional<index::Encoding> stored, source.PeekEncoding());
+                                                auto idx = index::VectorIndex::Deserialize(source, ParamsFor(dim).encoding);
                                                 // A snapshot of another dimension (the model was
                                                 // re-registered) or a damaged one is rebuilt.
                                                 if (idx.ok() && static_cast<int>((*idx)->params().dim) == dim) {
                                                   sv->index = std::move(*idx);
                                                   sv->generation = generation;
                                                   sv->saved_generation = generation;
-                                                  sv->converted = index::VectorIndex::StoredEncoding(bytes) != ParamsFor(dim).encoding;
+                                                  sv->converted = stored != ParamsFor(dim).encoding;
                                                   loaded = true;
                                                 }
                                                 return Status::Ok();

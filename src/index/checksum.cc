@@ -53,6 +53,17 @@ inline uint64_t MergeRound(uint64_t acc, uint64_t val) {
 
 constexpr size_t kStripesPerBlock = 8192;  // 256 KB per call
 
+uint64_t Merge(const uint64_t v[4]) {
+  uint64_t h = std::rotl(v[0], 1) + std::rotl(v[1], 7) + std::rotl(v[2], 12) + std::rotl(v[3], 18);
+  h = MergeRound(h, v[0]);
+  h = MergeRound(h, v[1]);
+  h = MergeRound(h, v[2]);
+  return MergeRound(h, v[3]);
+}
+
+// The tail (< 32 bytes after the stripes) and the final avalanche; h already includes the length.
+uint64_t Finish(uint64_t h, const unsigned char* p, const unsigned char* end);
+
 }  // namespace
 
 uint64_t Checksum64(const void* data, size_t size, uint64_t seed) {
@@ -68,16 +79,44 @@ uint64_t Checksum64(const void* data, size_t size, uint64_t seed) {
       p = Stripes(p, n, v);
       left -= n;
     }
-    const uint64_t v1 = v[0], v2 = v[1], v3 = v[2], v4 = v[3];
-    h = std::rotl(v1, 1) + std::rotl(v2, 7) + std::rotl(v3, 12) + std::rotl(v4, 18);
-    h = MergeRound(h, v1);
-    h = MergeRound(h, v2);
-    h = MergeRound(h, v3);
-    h = MergeRound(h, v4);
+    h = Merge(v);
   } else {
     h = seed + kP5;
   }
-  h += static_cast<uint64_t>(size);
+  return Finish(h + static_cast<uint64_t>(size), p, end);
+}
+
+Checksum64Stream::Checksum64Stream(uint64_t seed)
+    : v_{seed + kP1 + kP2, seed + kP2, seed, seed - kP1}, seed_(seed) {}
+
+void Checksum64Stream::Update(const void* data, size_t size) {
+  const unsigned char* p = static_cast<const unsigned char*>(data);
+  total_ += size;
+  if (buffered_ > 0) {
+    const size_t take = size < 32 - buffered_ ? size : 32 - buffered_;
+    std::memcpy(buf_ + buffered_, p, take);
+    buffered_ += take, p += take, size -= take;
+    if (buffered_ < 32) return;
+    Stripes(buf_, 1, v_);
+    buffered_ = 0;
+  }
+  for (size_t left = size / 32; left > 0;) {
+    const size_t n = left < kStripesPerBlock ? left : kStripesPerBlock;
+    p = Stripes(p, n, v_);
+    left -= n;
+  }
+  buffered_ = size % 32;
+  std::memcpy(buf_, p, buffered_);
+}
+
+uint64_t Checksum64Stream::Digest() const {
+  const uint64_t h = total_ >= 32 ? Merge(v_) : seed_ + kP5;
+  return Finish(h + total_, buf_, buf_ + buffered_);
+}
+
+namespace {
+
+uint64_t Finish(uint64_t h, const unsigned char* p, const unsigned char* end) {
   while (end - p >= 8) {
     h ^= Round(0, Read64(p));
     h = std::rotl(h, 27) * kP1 + kP4;
@@ -101,4 +140,5 @@ uint64_t Checksum64(const void* data, size_t size, uint64_t seed) {
   return h;
 }
 
+}  // namespace
 }  // namespace kspace::index

@@ -18,4 +18,20 @@ namespace kspace::index {
 // bytes and seed on every platform (input is read as little-endian).
 uint64_t Checksum64(const void* data, size_t size, uint64_t seed = 0);
 
+// XXH64 of bytes that arrive in pieces: Update any number of times, then Digest, which equals
+// Checksum64 of the concatenated pieces.
+class Checksum64Stream {
+ public:
+  explicit Checksum64Stream(uint64_t seed = 0);
+  void Update(const void* data, size_t size);
+  uint64_t Digest() const;
+
+ private:
+  uint64_t v_[4];
+  uint64_t seed_;
+  uint64_t total_ = 0;
+  unsigned char buf_[32];
+  size_t buffered_ = 0;  // < 32
+};
+
 }  // namespace kspace::index

@@ -1135,11 +1135,58 @@ std::optional<Encoding> VectorIndex::StoredEncoding(std::span<const uint8_t> byt
   return static_cast<Encoding>(enc);
 }
 
+namespace {
+
+class SpanSource final : public ByteSource {
+ public:
+  explicit SpanSource(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+  uint64_t size() const override { return bytes_.size(); }
+  Status Read(void* dst, size_t n) override {
+    if (n > bytes_.size() - pos_) return Corrupt("truncated");  // not reached: sizes are checked first
+    if (n > 0) std::memcpy(dst, bytes_.data() + pos_, n);
+    pos_ += n;
+    return Status::Ok();
+  }
+
+ private:
+  std::span<const uint8_t> bytes_;
+  size_t pos_ = 0;
+};
+
+// A source's bytes with the running checksum of everything read.
+struct ChecksummedReader {
+  ByteSource& source;
+  Checksum64Stream sum;
+  Status Read(void* dst, size_t n) {
+    KS_RETURN_IF_ERROR(source.Read(dst, n));
+    sum.Update(dst, n);
+    return Status::Ok();
+  }
+};
+
+// Vectors and layer-0 lists are read this many at a time (int8, 512-d: ~0.5 MB of vectors).
+constexpr size_t kLoadBatch = 1024;
+
+}  // namespace
+
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const uint8_t> bytes,
                                                                std::optional<Encoding> encoding) {
-  const unsigned char* p = bytes.data();
-  const size_t size = bytes.size();
+  SpanSource source(bytes);
+  return Deserialize(source, encoding);
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source, std::optional<Encoding> encoding) {
+  // The input is read once, front to back: the header, then labels, levels and removed marks
+  // (small; checked before anything big is allocated), then vectors, layer-0 lists and upper
+  // lists, each checked and written straight into the index. Every field is checked before it is
+  // trusted, so a crafted input cannot make the loader or a later search misbehave; the checksum,
+  // which covers everything, is compared at the end.
+  const uint64_t size = source.size();
   if (size < kHeaderSize + 8) return Corrupt("shorter than a header");
+  ChecksummedReader in{source, Checksum64Stream()};
+  unsigned char hdr[kHeaderSize];
+  KS_RETURN_IF_ERROR(in.Read(hdr, kHeaderSize));
+  const unsigned char* p = hdr;
   if (std::memcmp(p, kMagic, 8) != 0) return Corrupt("not a kspace vector index (bad magic)");
   const uint32_t version = Get32(p + 8);
   if (version > kFormatVersion) {
@@ -1150,10 +1197,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   if (version == 0) return Corrupt("format version 0");
   if (Get32(p + 12) != kHeaderSize) return Corrupt("bad header size");
   if (Get64(p + 88) != size) return Corrupt("size mismatch (truncated or trailing bytes)");
-  if (Checksum64(p, size - 8) != Get64(p + size - 8)) return Corrupt("checksum mismatch");
 
-  // The checksum only proves the bytes are what some writer wrote; every field is still checked
-  // before it is trusted, so a crafted buffer cannot make the loader or a later search misbehave.
   IndexParams params;
   params.dim = Get32(p + 16);
   const uint32_t enc = Get32(p + 20);
@@ -1187,11 +1231,23 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   Layout L;
   if (!ComputeLayout(n64, stored, l0_bytes, &L) || L.upper > size) return Corrupt("truncated");
 
-  // Levels, entry point, and the size of the upper layers.
+  // Labels, levels, removed marks (and the padding after them): ~10 bytes per vector.
+  std::vector<Label> labels;
+  std::vector<unsigned char> levels, marks;
+  Status st = Guarded([&]() -> Status {
+    labels.resize(n);
+    levels.resize(n);
+    marks.resize(static_cast<size_t>(L.vectors - L.marks));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  KS_RETURN_IF_ERROR(in.Read(labels.data(), n * sizeof(Label)));
+  KS_RETURN_IF_ERROR(in.Read(levels.data(), n));
+  KS_RETURN_IF_ERROR(in.Read(marks.data(), marks.size()));
   uint64_t upper_total = 0;
   int top_level = -1;
   for (size_t i = 0; i < n; ++i) {
-    const int level = p[L.levels + i];
+    const int level = levels[i];
     if (level > kMaxLevel) return Corrupt("level out of range");
     if (i >= linked && level != 0) return Corrupt("unlinked vector with a level");
     top_level = std::max(top_level, level);
@@ -1200,38 +1256,25 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   if (L.upper + upper_total + 8 != size) return Corrupt("section sizes do not add up");
   if (linked == 0) {
     if (max_level != -1 || entry != kNoSlot) return Corrupt("bad entry point");
-  } else if (max_level != top_level || entry >= linked || p[L.levels + entry] != max_level) {
+  } else if (max_level != top_level || entry >= linked || levels[entry] != max_level) {
     return Corrupt("bad entry point");
   }
-  // Removed marks.
   uint64_t marked = 0;
-  for (size_t i = 0; i < (n + 7) / 8; ++i) marked += std::popcount(unsigned{p[L.marks + i]});
-  if (n % 8 != 0 && (p[L.marks + n / 8] >> (n % 8)) != 0) return Corrupt("bad removed marks");
+  for (size_t i = 0; i < (n + 7) / 8; ++i) marked += std::popcount(unsigned{marks[i]});
+  if (n % 8 != 0 && (marks[n / 8] >> (n % 8)) != 0) return Corrupt("bad removed marks");
   if (marked != removed) return Corrupt("removed count mismatch");
-  for (uint64_t i = L.marks + (n + 7) / 8; i < L.vectors; ++i) {
-    if (p[i] != 0) return Corrupt("bad padding");
+  for (size_t i = (n + 7) / 8; i < marks.size(); ++i) {
+    if (marks[i] != 0) return Corrupt("bad padding");
   }
-  // Vectors: finite, padding zero (NaN would break the ordering every search relies on).
-  const size_t padded = PaddedDim(params.encoding, params.dim);
-  const char* bad_vector = nullptr;
-  Batched(n, [&](size_t i) {
-    const unsigned char* v = p + L.vectors + i * stored;
-    if (params.encoding == Encoding::kFloat32) {
-      if (!AllFinite(v, params.dim)) return (bad_vector = "vector value is NaN or infinite"), false;
-      for (size_t b = 4 * size_t{params.dim}; b < 4 * padded; ++b) {
-        if (v[b] != 0) return (bad_vector = "bad vector padding"), false;
-      }
-    } else {
-      float scale;
-      std::memcpy(&scale, v, 4);
-      if (!(std::isfinite(scale) && scale > 0.0f)) return (bad_vector = "bad quantisation scale"), false;
-      for (size_t b = 4 + params.dim; b < 4 + padded; ++b) {
-        if (v[b] != 0) return (bad_vector = "bad vector padding"), false;
-      }
+
+  const Encoding from = params.encoding;
+  if (encoding && *encoding != from) {
+    if (*encoding != Encoding::kFloat32 && *encoding != Encoding::kInt8) {
+      return InvalidArgument("unknown vector encoding", "encoding");
     }
-    return true;
-  });
-  if (bad_vector != nullptr) return Corrupt(bad_vector);
+    params.encoding = *encoding;
+  }
+  const size_t padded = PaddedDim(from, params.dim);
   // Links: counts within the list, ids within the index, upper-layer targets that have the layer
   // (the search reads their list at that layer), unused entries zero.
   auto check_list = [&](const unsigned char* ll, size_t cap, int level) -> bool {
@@ -1241,40 +1284,17 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
       const uint32_t id = Get32(ll + 4 + 4 * j);
       if (j >= c) {
         if (id != 0) return false;
-      } else if (id >= linked || int{p[L.levels + id]} < level) {
+      } else if (id >= linked || int{levels[id]} < level) {
         return false;
       }
     }
     return true;
   };
-  const char* bad_links = nullptr;
-  Batched(n, [&](size_t i) {
-    const unsigned char* l0 = p + L.layer0 + i * l0_bytes;
-    if (!check_list(l0, maxM0, 0)) return (bad_links = "bad layer-0 links"), false;
-    if (i >= linked && Get32(l0) != 0) return (bad_links = "unlinked vector with links"), false;
-    return true;
-  });
-  if (bad_links != nullptr) return Corrupt(bad_links);
-  {
-    const unsigned char* up = p + L.upper;
-    for (size_t i = 0; i < n; ++i) {
-      for (int level = 1; level <= p[L.levels + i]; ++level, up += up_bytes) {
-        if (!check_list(up, maxM, level)) return Corrupt("bad upper-layer links");
-      }
-    }
-  }
 
-  // Everything checked: build. Only allocation can fail from here on.
-  const Encoding from = params.encoding;
-  if (encoding && *encoding != from) {
-    if (*encoding != Encoding::kFloat32 && *encoding != Encoding::kInt8) {
-      return InvalidArgument("unknown vector encoding", "encoding");
-    }
-    params.encoding = *encoding;
-  }
   std::unique_ptr<VectorIndex> index;
-  Status st = Guarded([&]() -> Status {
-    std::vector<float> unit(from != params.encoding ? params.dim : 0);
+  st = Guarded([&]() -> Status {
+    std::vector<float> unit(params.dim);
+    std::vector<unsigned char> buf(kLoadBatch * std::max<size_t>(stored, l0_bytes));
     auto impl = std::make_unique<Impl>(params);
     impl->generation = generation;
     impl->space = std::make_unique<IpSpace>(params.encoding, params.dim);
@@ -1284,8 +1304,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
     impl->graph->level_generator_.seed(static_cast<unsigned>(params.seed + n));
     impl->visited.assign(cap, 0);
     impl->AllocScratch();
-    impl->labels.resize(n);
-    if (n > 0) std::memcpy(impl->labels.data(), p + L.labels, n * sizeof(Label));
+    impl->labels = std::move(labels);
     impl->slots.Reserve(n);
     size_t duplicate = SIZE_MAX;
     Batched(n, [&](size_t i) {
@@ -1295,23 +1314,63 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
     });
     if (duplicate != SIZE_MAX) return Corrupt("duplicate label " + std::to_string(impl->labels[duplicate]));
     Graph& g = *impl->graph;
-    const unsigned char* up = p + L.upper;
-    Batched(n, [&](size_t i) {
-      char* e = g.data_level0_memory_ + i * g.size_data_per_element_;
-      std::memcpy(e, p + L.layer0 + i * l0_bytes, l0_bytes);
-      if (p[L.marks + i / 8] & (1u << (i % 8))) {
-        uint32_t w = Get32(reinterpret_cast<const unsigned char*>(e)) | kDeletedBit;
-        std::memcpy(e, &w, 4);
-      }
-      if (from == params.encoding) {
-        std::memcpy(e + g.offsetData_, p + L.vectors + i * stored, stored);
+    auto element = [&](size_t i) { return g.data_level0_memory_ + i * g.size_data_per_element_; };
+
+    // Vectors: finite, padding zero (NaN would break the ordering every search relies on).
+    const char* bad = nullptr;
+    size_t b = 0;  // first slot of the batch in buf
+    auto vector = [&](size_t i) {
+      const unsigned char* v = buf.data() + (i - b) * stored;
+      if (from == Encoding::kFloat32) {
+        if (!AllFinite(v, params.dim)) return (bad = "vector value is NaN or infinite"), false;
+        for (size_t k = 4 * size_t{params.dim}; k < 4 * padded; ++k) {
+          if (v[k] != 0) return (bad = "bad vector padding"), false;
+        }
       } else {
-        Decode(from, params.dim, p + L.vectors + i * stored, unit.data());
+        float scale;
+        std::memcpy(&scale, v, 4);
+        if (!(std::isfinite(scale) && scale > 0.0f)) return (bad = "bad quantisation scale"), false;
+        for (size_t k = 4 + params.dim; k < 4 + padded; ++k) {
+          if (v[k] != 0) return (bad = "bad vector padding"), false;
+        }
+      }
+      char* e = element(i);
+      if (from == params.encoding) {
+        std::memcpy(e + g.offsetData_, v, stored);
+      } else {
+        Decode(from, params.dim, v, unit.data());
         Encode(params.encoding, params.dim, unit.data(), reinterpret_cast<unsigned char*>(e + g.offsetData_));
       }
       const hnswlib::labeltype label = i;
       std::memcpy(e + g.label_offset_, &label, sizeof(label));
-      const int level = p[L.levels + i];
+      return true;
+    };
+    for (b = 0; b < n; b += kLoadBatch) {
+      const size_t m = std::min(kLoadBatch, n - b);
+      KS_RETURN_IF_ERROR(in.Read(buf.data(), m * stored));
+      if (!ForRange(b, b + m, vector)) return Corrupt(bad);
+    }
+    // Layer-0 lists, with hnswlib's deleted mark set from the removed marks.
+    auto layer0 = [&](size_t i) {
+      const unsigned char* l0 = buf.data() + (i - b) * l0_bytes;
+      if (!check_list(l0, maxM0, 0)) return (bad = "bad layer-0 links"), false;
+      if (i >= linked && Get32(l0) != 0) return (bad = "unlinked vector with links"), false;
+      char* e = element(i);
+      std::memcpy(e, l0, l0_bytes);
+      if (marks[i / 8] & (1u << (i % 8))) {
+        uint32_t w = Get32(reinterpret_cast<const unsigned char*>(e)) | kDeletedBit;
+        std::memcpy(e, &w, 4);
+      }
+      return true;
+    };
+    for (b = 0; b < n; b += kLoadBatch) {
+      const size_t m = std::min(kLoadBatch, n - b);
+      KS_RETURN_IF_ERROR(in.Read(buf.data(), m * l0_bytes));
+      if (!ForRange(b, b + m, layer0)) return Corrupt(bad);
+    }
+    // Upper layers: each slot's lists in one allocation, read straight into it.
+    for (size_t i = 0; i < n; ++i) {
+      const int level = levels[i];
       g.element_levels_[i] = level;
       g.linkLists_[i] = nullptr;
       if (level > 0) {
@@ -1319,14 +1378,22 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
         // hnswlib allocates these with malloc (and one spare byte) and frees them with free().
         g.linkLists_[i] = static_cast<char*>(std::malloc(bytes + 1));
         if (g.linkLists_[i] == nullptr) throw std::bad_alloc();
-        std::memcpy(g.linkLists_[i], up, bytes);
-        up += bytes;
         impl->upper_link_bytes += bytes;
       }
-      // Counted only once its lists exist, so a failure part-way frees exactly what was made.
+      // Counted once its lists exist, so a failure from here on frees exactly what was made.
       g.cur_element_count = i + 1;
-      return true;
-    });
+      if (level > 0) {
+        const auto* up = reinterpret_cast<const unsigned char*>(g.linkLists_[i]);
+        KS_RETURN_IF_ERROR(in.Read(g.linkLists_[i], up_bytes * size_t(level)));
+        for (int l = 1; l <= level; ++l) {
+          if (!check_list(up + up_bytes * size_t(l - 1), maxM, l)) return Corrupt("bad upper-layer links");
+        }
+      }
+    }
+    unsigned char tail[8];
+    const uint64_t digest = in.sum.Digest();
+    KS_RETURN_IF_ERROR(source.Read(tail, 8));
+    if (Get64(tail) != digest) return Corrupt("checksum mismatch");
     g.num_deleted_ = static_cast<size_t>(removed);
     g.maxlevel_ = max_level;
     g.enterpoint_node_ = linked == 0 ? static_cast<hnswlib::tableint>(-1) : entry;

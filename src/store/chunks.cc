@@ -1,5 +1,10 @@
 #include "store/chunks.h"
 
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <climits>
+
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -373,14 +378,43 @@ Result<int64_t> IndexLogSize(Database& db, const std::string& space_id, const st
   return row ? st->Int(0) : 0;
 }
 
+BlobReader::~BlobReader() { sqlite3_blob_close(blob_); }
+
+Status BlobReader::Read(void* dst, size_t n) {
+  if (n > size_ - offset_) return Status(Code::kIoError, "read past the end of a stored blob");
+  // sqlite3_blob_read takes int sizes and offsets: big reads go in pieces.
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t done = 0; done < n;) {
+    const size_t m = std::min(kPiece, n - done);
+    if (offset_ > static_cast<uint64_t>(INT32_MAX) - m) return Status(Code::kTooLarge, "stored blob over 2 GB");
+    const int rc = sqlite3_blob_read(blob_, static_cast<char*>(dst) + done, static_cast<int>(m), static_cast<int>(offset_));
+    if (rc != SQLITE_OK) return Status(Code::kIoError, std::string("reading a stored blob: ") + sqlite3_errstr(rc));
+    done += m;
+    offset_ += m;
+  }
+  return Status::Ok();
+}
+
 Result<bool> ReadIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
-                               const std::function<Status(int64_t, std::span<const uint8_t>)>& use) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT generation, data FROM vector_index_snapshots WHERE space_id = ? AND model_id = ?"));
-  st->BindAll(space_id, model_id);
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return false;
-  KS_RETURN_IF_ERROR(use(st->Int(0), st->BlobSpan(1)));
+                               const std::function<Status(int64_t, BlobReader&)>& use) {
+  int64_t rowid = 0, generation = 0;
+  {
+    KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+        "SELECT rowid, generation FROM vector_index_snapshots WHERE space_id = ? AND model_id = ?"));
+    st->BindAll(space_id, model_id);
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return false;
+    rowid = st->Int(0);
+    generation = st->Int(1);
+  }
+  sqlite3_blob* blob = nullptr;
+  const int rc = sqlite3_blob_open(db.handle(), "main", "vector_index_snapshots", "data", rowid, 0, &blob);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);  // a handle may be returned with an error; closing null is a no-op
+    return Status(Code::kIoError, std::string("opening an index snapshot: ") + sqlite3_errmsg(db.handle()));
+  }
+  BlobReader reader(blob, static_cast<uint64_t>(sqlite3_blob_bytes(blob)));
+  KS_RETURN_IF_ERROR(use(generation, reader));
   return true;
 }
 

@@ -14,6 +14,8 @@
 
 #include "store/db.h"
 
+struct sqlite3_blob;
+
 namespace kspace::store {
 
 struct ChunkRow {
@@ -139,12 +141,29 @@ Result<std::vector<IndexLogEntry>> ReadIndexLog(Database& db, const std::string&
                                                 const std::string& model_id, int64_t after_seq);
 Result<int64_t> IndexLogSize(Database& db, const std::string& space_id, const std::string& model_id);
 
-// Calls use(generation, bytes) with the stored snapshot of (space, model), if there is one, and
-// returns whether there was. The bytes are SQLite's and valid only during the call: a snapshot is
-// tens of MB, and handing it out without a copy keeps it out of this size-optimised file (see
-// CMakeLists.txt on -Oz and big vectors).
+// A stored blob read front to back in pieces (SQLite's incremental blob I/O), so that a snapshot
+// of tens of MB goes from the file straight to where its reader wants it, instead of into one
+// buffer of SQLite's first. Valid only while the row is not changed.
+class BlobReader {
+ public:
+  BlobReader(sqlite3_blob* blob, uint64_t size) : blob_(blob), size_(size) {}
+  ~BlobReader();
+  BlobReader(const BlobReader&) = delete;
+  BlobReader& operator=(const BlobReader&) = delete;
+  uint64_t size() const { return size_; }
+  // The next n bytes into dst. IO_ERROR past the end or when SQLite cannot read.
+  Status Read(void* dst, size_t n);
+
+ private:
+  sqlite3_blob* blob_;
+  uint64_t size_;
+  uint64_t offset_ = 0;
+};
+
+// Calls use(generation, reader) with the stored snapshot of (space, model), if there is one, and
+// returns whether there was.
 Result<bool> ReadIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
-                               const std::function<Status(int64_t generation, std::span<const uint8_t> bytes)>& use);
+                               const std::function<Status(int64_t generation, BlobReader& bytes)>& use);
 Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::string& model_id,
                          int64_t generation, int64_t vector_count, std::span<const uint8_t> data,
                          const std::string& now);

@@ -6,9 +6,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
+
 #include "engine.h"
+#include "index/vector_index.h"
 #include "store/memory_backend.h"
 #include "store/posix_backend.h"
+#include "store/vfs.h"
 
 namespace kspace {
 namespace {
@@ -184,6 +188,86 @@ TEST_F(SearchTest, IndexSurvivesReopenWithSnapshotAndReplaysTheLog) {
   EXPECT_EQ(hits[0]["sourceId"], bread) << "replayed add";
   hits = Ok("search", {{"spaceId", space}, {"query", "borrow checker lifetimes"}, {"mode", "vector"}});
   for (const auto& h : hits) EXPECT_NE(h["sourceTitle"], "Borrow") << "replayed remove";
+  engine_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Runs fn(db) on the store file through a plain SQLite connection (the engine must be closed).
+template <typename Fn>
+void WithRawStore(const std::string& file, Fn&& fn) {
+  auto vfs = store::Vfs::Register(std::make_unique<store::PosixBackend>());
+  ASSERT_TRUE(vfs.ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, (*vfs)->name().c_str()), SQLITE_OK);
+  fn(db);
+  sqlite3_close(db);
+}
+
+std::vector<uint8_t> StoredSnapshot(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT data FROM vector_index_snapshots", -1, &st, nullptr);
+  std::vector<uint8_t> out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(st, 0));
+    out.assign(p, p + sqlite3_column_bytes(st, 0));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+void PutSnapshot(sqlite3* db, const std::vector<uint8_t>& bytes) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "UPDATE vector_index_snapshots SET data = ?", -1, &st, nullptr);
+  sqlite3_bind_blob(st, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+}
+
+// Snapshots are int8 and read from the blob in pieces. One saved as float32 (an earlier version)
+// loads as int8 and is saved again as int8; a damaged one is rebuilt from the embeddings. Search
+// answers are the same every time.
+TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
+  auto dir = std::filesystem::temp_directory_path() / ("ks-snap-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "s.kspace").string();
+  std::filesystem::remove(file);
+  Open(std::make_unique<store::PosixBackend>(), file);
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  Add(space, "Borrow", kBorrow);
+  Add(space, "Tomatoes", kGarden);
+  Add(space, "Sourdough", kBread);
+  auto answers = [&]() {
+    std::vector<json> out;
+    for (const char* q : {"staking tomato plants", "wild yeast starter", "borrow checker lifetimes"}) {
+      out.push_back(Ok("search", {{"spaceId", space}, {"query", q}, {"mode", "vector"}, {"k", 3}}));
+    }
+    return out;
+  };
+  const std::vector<json> expected = answers();
+  ASSERT_TRUE(engine_->Close().ok());
+  std::vector<uint8_t> saved;
+  WithRawStore(file, [&](sqlite3* db) { saved = StoredSnapshot(db); });
+  ASSERT_EQ(index::VectorIndex::StoredEncoding(saved), index::Encoding::kInt8);
+
+  // As an earlier version saved it: float32 (same graph).
+  auto f32 = index::VectorIndex::Deserialize(saved, index::Encoding::kFloat32);
+  ASSERT_TRUE(f32.ok());
+  auto f32_bytes = (*f32)->Serialize();
+  ASSERT_TRUE(f32_bytes.ok());
+  WithRawStore(file, [&](sqlite3* db) { PutSnapshot(db, *f32_bytes); });
+  Open(std::make_unique<store::PosixBackend>(), file);
+  EXPECT_EQ(answers(), expected);
+  ASSERT_TRUE(engine_->Close().ok());
+  WithRawStore(file, [&](sqlite3* db) {
+    EXPECT_EQ(index::VectorIndex::StoredEncoding(StoredSnapshot(db)), index::Encoding::kInt8) << "saved again as int8";
+  });
+
+  // Damaged in the middle (only the checksum can tell): rebuilt, same answers.
+  std::vector<uint8_t> damaged = saved;
+  damaged[damaged.size() / 2] ^= 0x01;
+  WithRawStore(file, [&](sqlite3* db) { PutSnapshot(db, damaged); });
+  Open(std::make_unique<store::PosixBackend>(), file);
+  EXPECT_EQ(answers(), expected);
   engine_.reset();
   std::filesystem::remove_all(dir);
 }
