@@ -126,5 +126,9 @@ console.log(`kspace stage time (ms): parse ${t.parseMs.toFixed(0)}, embed ${t.em
 console.log(`target >= 10 MB/s: ${results.rfc.mbPerSec.toFixed(2)} MB/s ${results.rfc.mbPerSec >= 10 ? 'met' : 'MISSED'} (searchable when ingest returns; the HNSW graph then holds every vector ${results.rfc.linkSeconds.toFixed(1)} s later, linked while idle)`);
 const b = results.reopen.best;
 console.log(`reopen at ${results.reopen.chunks} chunks (${results.reopen.fileMB.toFixed(0)} MB file, built in ${results.reopen.buildSeconds.toFixed(0)} s): open ${b.openMs.toFixed(0)} ms + first search ${b.firstSearchMs.toFixed(0)} ms = ${b.totalMs.toFixed(0)} ms (target < 300 ms at 100k)`);
+// The first run is this process's first use of the module: its code starts in the engine's
+// baseline tier (a browser's first visit); later runs reuse optimised code (a repeat visit, where
+// the browser's code cache serves it).
+console.log(`  every run (open + first search): ${results.reopen.runs.map((r) => `${r.openMs.toFixed(0)} + ${r.firstSearchMs.toFixed(0)} = ${r.totalMs.toFixed(0)} ms`).join('; ')}`);
 fs.mkdirSync(path.join(ROOT, 'tests', 'bench', 'results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'tests', 'bench', 'results', 'ingest.json'), JSON.stringify(results, null, 2));
