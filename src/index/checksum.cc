@@ -90,6 +90,7 @@ Checksum64Stream::Checksum64Stream(uint64_t seed)
     : v_{seed + kP1 + kP2, seed + kP2, seed, seed - kP1}, seed_(seed) {}
 
 void Checksum64Stream::Update(const void* data, size_t size) {
+  if (size == 0) return;  // data may be null then
   const unsigned char* p = static_cast<const unsigned char*>(data);
   total_ += size;
   if (buffered_ > 0) {
