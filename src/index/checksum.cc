@@ -67,23 +67,9 @@ uint64_t Finish(uint64_t h, const unsigned char* p, const unsigned char* end);
 }  // namespace
 
 uint64_t Checksum64(const void* data, size_t size, uint64_t seed) {
-  const unsigned char* p = static_cast<const unsigned char*>(data);
-  const unsigned char* const end = p + size;
-  uint64_t h;
-  if (size >= 32) {
-    // Four independent lanes over 32-byte stripes: enough instruction-level parallelism to run
-    // near memory speed.
-    uint64_t v[4] = {seed + kP1 + kP2, seed + kP2, seed, seed - kP1};
-    for (size_t left = size / 32; left > 0;) {
-      const size_t n = left < kStripesPerBlock ? left : kStripesPerBlock;
-      p = Stripes(p, n, v);
-      left -= n;
-    }
-    h = Merge(v);
-  } else {
-    h = seed + kP5;
-  }
-  return Finish(h + static_cast<uint64_t>(size), p, end);
+  Checksum64Stream sum(seed);
+  sum.Update(data, size);
+  return sum.Digest();
 }
 
 Checksum64Stream::Checksum64Stream(uint64_t seed)

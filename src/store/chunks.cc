@@ -261,15 +261,10 @@ Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, st
 }
 
 Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t label, const std::string& model_id) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT vector FROM embeddings WHERE chunk_label = ? AND model_id = ?"));
-  st->BindAll(label, model_id);
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return std::optional<std::vector<float>>();
-  auto b = st->BlobSpan(0);
-  std::vector<float> v(b.size() / sizeof(float));
-  if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
-  return std::optional<std::vector<float>>(std::move(v));
+  std::optional<std::vector<float>> out;
+  KS_RETURN_IF_ERROR(ReadEmbeddings(db, std::span<const int64_t>(&label, 1), model_id,
+                                    [&](int64_t, std::span<const float> v) { out.emplace(v.begin(), v.end()); }));
+  return out;
 }
 
 Status ReadEmbeddings(Database& db, std::span<const int64_t> labels, const std::string& model_id,

@@ -74,6 +74,17 @@ class SearchTest : public ::testing::Test {
     for (const auto& h : hits) out.push_back(h["sourceTitle"]);
     return out;
   }
+  // A fresh store file in a directory of its own (removed by the caller with remove_all(dir)).
+  std::string TempStoreFile(const std::string& tag, std::filesystem::path* dir) {
+    *dir = std::filesystem::temp_directory_path() / (tag + std::to_string(getpid()));
+    std::filesystem::create_directories(*dir);
+    std::string file = (*dir / "s.kspace").string();
+    std::filesystem::remove(file);
+    return file;
+  }
+  // Vectors of the space's index not yet in the graph: all of them right after a rebuild from the
+  // embeddings, none after a snapshot of a linked index was loaded.
+  int64_t Unlinked(const std::string& space) { return Ok("spaceStats", {{"spaceId", space}})["index"]["unlinkedVectors"]; }
   std::unique_ptr<Engine> engine_;
 };
 
@@ -165,10 +176,8 @@ TEST_F(SearchTest, DeletedSourcesLeaveSearchAtOnceAndComeBackOnRestore) {
 }
 
 TEST_F(SearchTest, IndexSurvivesReopenWithSnapshotAndReplaysTheLog) {
-  auto dir = std::filesystem::temp_directory_path() / ("ks-search-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  std::string file = (dir / "s.kspace").string();
-  std::filesystem::remove(file);
+  std::filesystem::path dir;
+  const std::string file = TempStoreFile("ks-search-", &dir);
   Open(std::make_unique<store::PosixBackend>(), file);
   std::string space = Ok("createSpace", {{"title", "S"}})["id"];
   Add(space, "Borrow", kBorrow);
@@ -227,10 +236,8 @@ void PutSnapshot(sqlite3* db, const std::vector<uint8_t>& bytes) {
 // loads as int8 and is saved again as int8; a damaged one is rebuilt from the embeddings. Search
 // answers are the same every time.
 TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
-  auto dir = std::filesystem::temp_directory_path() / ("ks-snap-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  std::string file = (dir / "s.kspace").string();
-  std::filesystem::remove(file);
+  std::filesystem::path dir;
+  const std::string file = TempStoreFile("ks-snap-", &dir);
   Open(std::make_unique<store::PosixBackend>(), file);
   std::string space = Ok("createSpace", {{"title", "S"}})["id"];
   Add(space, "Borrow", kBorrow);
@@ -244,6 +251,7 @@ TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
     return out;
   };
   const std::vector<json> expected = answers();
+  while (Unlinked(space) > 0) Ok("indexStep", {{"budgetMs", 50}});  // link, so a load shows as 0
   ASSERT_TRUE(engine_->Close().ok());
   std::vector<uint8_t> saved;
   WithRawStore(file, [&](sqlite3* db) { saved = StoredSnapshot(db); });
@@ -257,6 +265,7 @@ TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
   WithRawStore(file, [&](sqlite3* db) { PutSnapshot(db, *f32_bytes); });
   Open(std::make_unique<store::PosixBackend>(), file);
   EXPECT_EQ(answers(), expected);
+  EXPECT_EQ(Unlinked(space), 0) << "the float32 snapshot was loaded, not rebuilt";
   ASSERT_TRUE(engine_->Close().ok());
   WithRawStore(file, [&](sqlite3* db) {
     EXPECT_EQ(index::VectorIndex::StoredEncoding(StoredSnapshot(db)), index::Encoding::kInt8) << "saved again as int8";
@@ -268,6 +277,7 @@ TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
   WithRawStore(file, [&](sqlite3* db) { PutSnapshot(db, damaged); });
   Open(std::make_unique<store::PosixBackend>(), file);
   EXPECT_EQ(answers(), expected);
+  EXPECT_GT(Unlinked(space), 0) << "the damaged snapshot was rebuilt, not loaded";
   engine_.reset();
   std::filesystem::remove_all(dir);
 }
