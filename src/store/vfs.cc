@@ -16,19 +16,25 @@
 
 namespace kspace::store {
 
+namespace {
+struct KsFile;
+}  // namespace
+
 // Everything one registered VFS needs; sqlite3_vfs::pAppData points here.
 struct Vfs::Impl {
   sqlite3_vfs vfs{};
   std::string name;
   FileBackend* backend = nullptr;  // the store's files
   MemoryBackend temp;              // SQLite's anonymous temporary files
+  std::vector<KsFile*> open;       // the store's open files (their write-behind runs, see xAccess)
 };
 
 namespace {
 
-// Read-ahead for the main database file. SQLite reads one page per call; a big blob (a vector
-// index snapshot is tens of MB) is a chain of overflow pages that mostly lie in file order, and
-// each read is a call into the platform (in the browser, from wasm into JS and OPFS). When a read
+// Read-ahead for the main database file and the WAL. SQLite reads one page per call; a big blob (a
+// vector index snapshot is tens of MB) is a chain of overflow pages that mostly lie in file order,
+// a checkpoint reads the WAL's frames mostly in file order too, and each read is a call into the
+// platform (in the browser, from wasm into JS and OPFS). When a read
 // misses the window but lands just after the previous read, the next kWindow bytes are read at
 // once and later reads are served from memory. Random B-tree reads rarely trigger it. Writes and
 // truncation through this handle keep the window exact (exclusive locking: nobody else writes).
@@ -43,6 +49,21 @@ struct ReadAhead {
   void Invalidate() { len = 0; }
 };
 
+// Write-behind for a store file. SQLite writes a WAL as a stream of appends, two calls per frame
+// (its 24-byte header, then the page), and a checkpoint writes the database's pages mostly in
+// file order: ~90k calls for an ingest of 9 MB of text, each a call into the platform (in the
+// browser, from wasm into JS and OPFS). A write that continues the pending run is appended to it;
+// any other write, and every read, size query, truncation, sync and close of the file, first hands
+// the run to the backend. So nothing is deferred past a sync: a commit is exactly as durable as
+// before, and only the moment a failed write is reported moves (to the flush, still inside the
+// statement or commit that wrote it).
+struct WriteBehind {
+  static constexpr size_t kMax = 1024 * 1024;
+  std::vector<unsigned char> buf;  // kMax bytes once the first run starts
+  uint64_t start = 0;              // file offset of buf[0]
+  size_t len = 0;                  // pending bytes
+};
+
 // One open file. SQLite allocates szOsFile bytes for it; we construct it in place in xOpen and
 // destroy it in xClose. `base` must stay the first member.
 struct KsFile {
@@ -51,7 +72,9 @@ struct KsFile {
   int handle;
   bool delete_on_close;
   std::string name;
-  std::unique_ptr<ReadAhead> ahead;  // main database files only
+  std::unique_ptr<ReadAhead> ahead;  // main database and WAL files only
+  std::unique_ptr<WriteBehind> behind;  // store files (not SQLite's temporary ones)
+  Vfs::Impl* impl;
 };
 
 KsFile* AsFile(sqlite3_file* f) { return reinterpret_cast<KsFile*>(f); }
@@ -63,9 +86,31 @@ int IoCode(const Status& s, int fallback) {
   return fallback;
 }
 
+// Hands the pending write run, if any, to the backend.
+Status Flush(KsFile* file) {
+  WriteBehind* wb = file->behind.get();
+  if (wb == nullptr || wb->len == 0) return Status::Ok();
+  const size_t n = wb->len;
+  wb->len = 0;  // a failed run is reported once, like a failed write
+  return file->backend->Write(file->handle, wb->buf.data(), n, wb->start);
+}
+
+// Flushes every open store file of `impl` (before SQLite asks whether a file exists or deletes one).
+Status FlushAll(Vfs::Impl* impl) {
+  Status first = Status::Ok();
+  for (KsFile* file : impl->open) {
+    Status s = Flush(file);
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
 int xClose(sqlite3_file* f) {
   KsFile* file = AsFile(f);
-  Status s = file->backend->Close(file->handle);
+  Status s = Flush(file);
+  if (file->impl) std::erase(file->impl->open, file);
+  Status c = file->backend->Close(file->handle);
+  if (s.ok()) s = c;
   if (file->delete_on_close && !file->name.empty()) {
     Status d = file->backend->Delete(file->name);
     if (s.ok()) s = d;
@@ -84,6 +129,7 @@ int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
     ra->last_end = o + n;
     if (!ra->Covers(o, n) && near && n < ReadAhead::kWindow) {
       // Fill the window; a failure here falls back to the plain read below, which reports it.
+      if (Status s = Flush(file); !s.ok()) return IoCode(s, SQLITE_IOERR_READ);
       ra->Invalidate();
       bool room = ra->buf.size() >= ReadAhead::kWindow;
       if (!room) {
@@ -104,6 +150,7 @@ int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
       return SQLITE_OK;
     }
   }
+  if (Status s = Flush(file); !s.ok()) return IoCode(s, SQLITE_IOERR_READ);
   Result<size_t> got = file->backend->Read(file->handle, buf, static_cast<size_t>(amt),
                                            static_cast<uint64_t>(off));
   if (!got.ok()) return IoCode(got.status(), SQLITE_IOERR_READ);
@@ -124,6 +171,22 @@ int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
     const uint64_t lo = std::max(o, ra->start), hi = std::min(o + static_cast<uint64_t>(amt), ra->start + ra->len);
     if (lo < hi) std::memcpy(ra->buf.data() + (lo - ra->start), static_cast<const char*>(buf) + (lo - o), hi - lo);
   }
+  if (WriteBehind* wb = file->behind.get()) {
+    const auto o = static_cast<uint64_t>(off);
+    const auto n = static_cast<size_t>(amt);
+    if (wb->len > 0 && o == wb->start + wb->len && wb->len + n <= WriteBehind::kMax) {
+      std::memcpy(wb->buf.data() + wb->len, buf, n);
+      wb->len += n;
+      return SQLITE_OK;
+    }
+    if (Status s = Flush(file); !s.ok()) return IoCode(s, SQLITE_IOERR_WRITE);
+    if (n < WriteBehind::kMax / 2) {
+      wb->start = o;
+      std::memcpy(wb->buf.data(), buf, n);
+      wb->len = n;
+      return SQLITE_OK;
+    }
+  }
   return IoCode(file->backend->Write(file->handle, buf, static_cast<size_t>(amt),
                                      static_cast<uint64_t>(off)),
                 SQLITE_IOERR_WRITE);
@@ -133,17 +196,20 @@ int xTruncate(sqlite3_file* f, sqlite3_int64 size) {
   KsFile* file = AsFile(f);
   if (size < 0) return SQLITE_IOERR_TRUNCATE;
   if (file->ahead) file->ahead->Invalidate();
+  if (Status s = Flush(file); !s.ok()) return IoCode(s, SQLITE_IOERR_TRUNCATE);
   return IoCode(file->backend->Truncate(file->handle, static_cast<uint64_t>(size)),
                 SQLITE_IOERR_TRUNCATE);
 }
 
 int xSync(sqlite3_file* f, int) {
   KsFile* file = AsFile(f);
+  if (Status s = Flush(file); !s.ok()) return IoCode(s, SQLITE_IOERR_FSYNC);
   return IoCode(file->backend->Sync(file->handle), SQLITE_IOERR_FSYNC);
 }
 
 int xFileSize(sqlite3_file* f, sqlite3_int64* size) {
   KsFile* file = AsFile(f);
+  if (Status w = Flush(file); !w.ok()) return IoCode(w, SQLITE_IOERR_FSTAT);
   Result<uint64_t> s = file->backend->Size(file->handle);
   if (!s.ok()) return IoCode(s.status(), SQLITE_IOERR_FSTAT);
   *size = static_cast<sqlite3_int64>(*s);
@@ -192,8 +258,19 @@ int xOpen(sqlite3_vfs* v, const char* name, sqlite3_file* f, int flags, int* out
     handle = *h;
   }
   KsFile* file = new (f) KsFile{{&kIoMethods}, backend, handle, (flags & SQLITE_OPEN_DELETEONCLOSE) != 0,
-                                name ? std::move(file_name) : std::string(), nullptr};
-  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && backend == impl->backend) {
+                                name ? std::move(file_name) : std::string(), nullptr, nullptr, nullptr};
+  if (backend == impl->backend) {
+    // Optional like the read-ahead: without memory, writes go straight to the backend.
+    try {
+      auto wb = std::make_unique<WriteBehind>();
+      wb->buf.resize(WriteBehind::kMax);
+      impl->open.push_back(file);
+      file->impl = impl;
+      file->behind = std::move(wb);
+    } catch (...) {
+    }
+  }
+  if ((flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) != 0 && backend == impl->backend) {
     // Optional: without memory for it, reads are simply not batched (no exception may cross SQLite).
     try {
       file->ahead = std::make_unique<ReadAhead>();
@@ -207,12 +284,14 @@ int xOpen(sqlite3_vfs* v, const char* name, sqlite3_file* f, int flags, int* out
 int xDelete(sqlite3_vfs* v, const char* name, int) {
   Vfs::Impl* impl = AsImpl(v);
   FileBackend* backend = impl->backend ? impl->backend : &impl->temp;
+  if (Status s = FlushAll(impl); !s.ok()) return IoCode(s, SQLITE_IOERR_DELETE);
   return IoCode(backend->Delete(name), SQLITE_IOERR_DELETE);
 }
 
 int xAccess(sqlite3_vfs* v, const char* name, int, int* out) {
   Vfs::Impl* impl = AsImpl(v);
   FileBackend* backend = impl->backend ? impl->backend : &impl->temp;
+  if (Status s = FlushAll(impl); !s.ok()) return IoCode(s, SQLITE_IOERR_ACCESS);
   Result<bool> e = backend->Exists(name);
   if (!e.ok()) return IoCode(e.status(), SQLITE_IOERR_ACCESS);
   *out = *e ? 1 : 0;
