@@ -216,6 +216,8 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       ctx.db(), store::EmbeddingModel{batch.model_id, batch.dim, batch.model_id == embed::BuiltinEmbedder::kId ? "builtin" : "js"},
       now));
   size_t v = 0;
+  // The label of each vector in `vectors` (-1: not committed), for the index to take them from here.
+  std::vector<int64_t> vector_labels(ChunkCount(batch), -1);
   // Full-text rows are written last, in one run: FTS5 flushes its pending terms to disk whenever a
   // statement opens a savepoint in the transaction (any write that may abort does), so
   // interleaving them with the other writes made one small segment per source, and merges.
@@ -262,6 +264,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
     for (store::ChunkRow& c : p.chunks) {
       KS_RETURN_IF_ERROR(store::InsertChunk(ctx.db(), c));
       KS_RETURN_IF_ERROR(store::PutEmbedding(ctx.db(), c.label, batch.model_id, vectors.subspan(v * dim, dim)));
+      vector_labels[v] = c.label;
       ++v;
       labels.push_back(c.label);
     }
@@ -296,7 +299,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
   // Keep the space's index loaded and current while ingesting, so that the job's end can save a
   // snapshot (and the first search after it does not rebuild).
   KS_RETURN_IF_ERROR(ctx.state.vectors.Get(ctx.db(), batch.space_id, batch.model_id, batch.dim).status());
-  KS_RETURN_IF_ERROR(ctx.state.vectors.Sync(ctx.db(), batch.space_id, batch.model_id));
+  KS_RETURN_IF_ERROR(ctx.state.vectors.Sync(ctx.db(), batch.space_id, batch.model_id, vector_labels, vectors));
   batch.index_ms = static_cast<double>(MonotonicMicros() - t0) / 1000.0;
   return Status::Ok();
 }

@@ -123,13 +123,24 @@ Status VectorSpaces::Rebuild(store::Database& db, SpaceVectors& sv) {
   return Status::Ok();
 }
 
-Status VectorSpaces::Replay(store::Database& db, SpaceVectors& sv) {
+Status VectorSpaces::Replay(store::Database& db, SpaceVectors& sv, std::span<const int64_t> fresh_labels,
+                            std::span<const float> fresh) {
   KS_ASSIGN_OR_RETURN(std::vector<store::IndexLogEntry> log,
                       store::ReadIndexLog(db, sv.space_id, sv.model_id, sv.generation));
+  const auto dim = static_cast<size_t>(sv.dim);
+  std::unordered_map<int64_t, size_t> fresh_at;
+  if (fresh.size() == fresh_labels.size() * dim) {
+    fresh_at.reserve(fresh_labels.size());
+    for (size_t i = 0; i < fresh_labels.size(); ++i) fresh_at.emplace(fresh_labels[i], i);
+  }
   for (const store::IndexLogEntry& e : log) {
     const auto label = static_cast<index::Label>(e.label);
     switch (e.op) {
       case store::IndexOp::kAdd: {
+        if (auto f = fresh_at.find(e.label); f != fresh_at.end()) {
+          KS_RETURN_IF_ERROR(sv.index->Add(label, fresh.subspan(f->second * dim, dim), index::Linking::kDeferred));
+          break;
+        }
         KS_ASSIGN_OR_RETURN(auto v, store::GetEmbedding(db, e.label, sv.model_id));
         // A chunk purged after it was added has no embedding left; a later remove covers it.
         if (v && static_cast<int>(v->size()) == sv.dim) {
@@ -199,10 +210,11 @@ Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& 
   return raw;
 }
 
-Status VectorSpaces::Sync(store::Database& db, const std::string& space_id, const std::string& model_id) {
+Status VectorSpaces::Sync(store::Database& db, const std::string& space_id, const std::string& model_id,
+                          std::span<const int64_t> fresh_labels, std::span<const float> fresh) {
   auto it = loaded_.find(std::make_pair(space_id, model_id));
   if (it == loaded_.end()) return Status::Ok();
-  return Replay(db, *it->second);
+  return Replay(db, *it->second, fresh_labels, fresh);
 }
 
 Status VectorSpaces::SaveOne(store::Database& db, SpaceVectors& sv) {

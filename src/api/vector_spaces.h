@@ -58,7 +58,10 @@ class VectorSpaces {
   Result<std::vector<index::Hit>> Search(store::Database& db, SpaceVectors& sv, std::span<const float> query,
                                          size_t k, const index::Filter* filter = nullptr);
   // Applies committed log entries to the index if it is loaded (else they wait for its load).
-  Status Sync(store::Database& db, const std::string& space_id, const std::string& model_id);
+  // `fresh` optionally gives vectors just committed (labels[i] has fresh.subspan(i * dim, dim)):
+  // the entries that add them take them from there instead of reading them back from SQLite.
+  Status Sync(store::Database& db, const std::string& space_id, const std::string& model_id,
+              std::span<const int64_t> fresh_labels = {}, std::span<const float> fresh = {});
   // Saves a snapshot of every loaded index whose log holds more than `min_log_entries` entries
   // beyond its snapshot (0 saves every index with any unsaved change).
   Status Save(store::Database& db, int64_t min_log_entries);
@@ -75,7 +78,8 @@ class VectorSpaces {
   static index::IndexParams ParamsFor(int dim);
 
  private:
-  Status Replay(store::Database& db, SpaceVectors& sv);
+  Status Replay(store::Database& db, SpaceVectors& sv, std::span<const int64_t> fresh_labels = {},
+                std::span<const float> fresh = {});
   Status Rebuild(store::Database& db, SpaceVectors& sv);
   Status SaveOne(store::Database& db, SpaceVectors& sv);
 
