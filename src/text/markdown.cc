@@ -623,8 +623,17 @@ std::string StripInlineMarkdown(std::string_view s) {
         }
       }
     }
-    out.push_back(c);
-    ++i;
+    // c is ordinary here; it and the ordinary bytes after it are copied in one append (a
+    // push_back per byte is a call into libc++, which the wasm build compiles for size).
+    static constexpr auto kSpecial = [] {
+      std::array<bool, 256> t{};
+      for (unsigned char x : std::string_view("\\ \t\n*`~=_[!<")) t[x] = true;
+      return t;
+    }();
+    size_t j = i + 1;
+    while (j < n && !kSpecial[static_cast<unsigned char>(s[j])]) ++j;
+    out.append(s.data() + i, j - i);
+    i = j;
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
