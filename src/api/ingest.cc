@@ -3,6 +3,7 @@
 #include "graph/hooks.h"  // map
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "api/common.h"
@@ -101,7 +102,8 @@ Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
   PreparedSource p;
   p.source = std::move(source);
   store::SourceRow& row = p.source;
-  KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, store::GetBlob(ctx.db(), row.original_blob_hash));
+  KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), row.original_blob_hash));
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(blob.data()), blob.size());
   const ContentKind kind = KindOf(row, bytes);
   if (kind == ContentKind::kMediaOnly) return p;  // stored, nothing to read: 0 chunks
   if (kind == ContentKind::kUnsupported) {
@@ -192,6 +194,7 @@ Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
     r.created_at = now;
     p.chunks.push_back(std::move(r));
   }
+  p.processed_is_original = doc.text == text_bytes;
   p.processed_text = std::move(doc.text);
   return p;
 }
@@ -253,7 +256,8 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       KS_RETURN_IF_ERROR(store::DeleteChunksOfSource(ctx.db(), row.id).status());
     }
     if (!p.processed_text.empty() || !p.chunks.empty()) {
-      std::string hash = Sha256Hex(p.processed_text);
+      // Text that needed no normalising is the original blob (no second hash of its bytes).
+      std::string hash = p.processed_is_original ? row.original_blob_hash : Sha256Hex(p.processed_text);
       if (hash != row.original_blob_hash) {
         auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(p.processed_text.data()), p.processed_text.size());
         KS_RETURN_IF_ERROR(store::PutBlob(ctx.db(), hash, span, now).status());
@@ -573,7 +577,11 @@ Result<json> ProcessSources(Context& ctx, const std::vector<std::string>& ids) {
   for (const auto& p : batch->sources) {
     for (const auto& c : p.chunks) texts.push_back(c.text);
   }
-  std::vector<float> vectors(texts.size() * static_cast<size_t>(model.dim));
+  // Not a std::vector: this file is compiled for size, where libc++ zeroes and frees a vector's
+  // floats one by one (28 MB for a 2 MB batch); new float[n]() is one memset.
+  const size_t n_floats = texts.size() * static_cast<size_t>(model.dim);
+  auto buffer = std::make_unique<float[]>(n_floats);
+  std::span<float> vectors(buffer.get(), n_floats);
   KS_RETURN_IF_ERROR(ctx.state.builtin.Embed(texts, vectors));
   double embed_ms = MsSince(t1);
   int64_t t2 = MonotonicMicros();
@@ -583,12 +591,11 @@ Result<json> ProcessSources(Context& ctx, const std::vector<std::string>& ids) {
 
 Result<std::vector<std::string>> ProcessedSourceTerms(Context& ctx, const store::SourceRow& source) {
   if (!source.processed_blob_hash || source.num_chunks == 0) return std::vector<std::string>();
-  KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, store::GetBlob(ctx.db(), *source.processed_blob_hash));
+  KS_ASSIGN_OR_RETURN(std::string t, store::GetBlobString(ctx.db(), *source.processed_blob_hash));
   text::ChunkOptions opts;
   opts.max_tokens = ctx.state.config.chunk_tokens;
   opts.overlap_tokens = ctx.state.config.chunk_overlap;
   opts.default_title = source.title;
-  std::string_view t(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   KS_ASSIGN_OR_RETURN(text::Document doc, text::ParseDocument(t, text::Format::kMarkdown, opts));
   return text::TextAnalysis(doc, text::TextAnalysis::kTerms).DistinctTerms();
 }

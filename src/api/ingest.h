@@ -28,6 +28,7 @@ struct PreparedSource {
   bool failed = false;
   std::string error;
   std::string processed_text;
+  bool processed_is_original = false;   // processed_text equals the original bytes (no new blob)
   std::vector<store::ChunkRow> chunks;  // labels assigned at commit
   std::vector<std::string> terms;       // distinct terms, for the space's term statistics
   std::vector<store::SourceLink> links;

@@ -20,6 +20,15 @@ Result<std::vector<uint8_t>> GetBlob(Database& db, const std::string& hash) {
   return std::vector<uint8_t>(b.begin(), b.end());
 }
 
+Result<std::string> GetBlobString(Database& db, const std::string& hash) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT data FROM blobs WHERE hash = ?"));
+  st->Bind(1, hash);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return NotFound("blob " + hash + " is missing");
+  auto b = st->BlobSpan(0);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
 Result<int64_t> DeleteBlobsIfUnreferenced(Database& db, const std::vector<std::string>& hashes) {
   // Every column that can hold a blob hash (each has an index). Later schema versions add theirs
   // here: v4 chat message contents and generation steps share the registry with sources, so

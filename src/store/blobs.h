@@ -17,6 +17,9 @@ Result<bool> PutBlob(Database& db, const std::string& hash, std::span<const uint
                      const std::string& now);
 // The bytes of `hash`; NOT_FOUND if absent.
 Result<std::vector<uint8_t>> GetBlob(Database& db, const std::string& hash);
+// The same bytes in a std::string, for text. Callers in files compiled for size prefer it: there
+// libc++ copies and frees a std::vector<uint8_t> byte by byte, a string with memcpy and free.
+Result<std::string> GetBlobString(Database& db, const std::string& hash);
 // Deletes each of `hashes` that no row references any more. Returns the bytes freed.
 Result<int64_t> DeleteBlobsIfUnreferenced(Database& db, const std::vector<std::string>& hashes);
 
