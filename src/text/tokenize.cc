@@ -422,10 +422,16 @@ bool IsApostrophe(const unsigned char* p, size_t n, size_t i, size_t* len) {
 
 }  // namespace
 
+void WordIterator::Put(const char* s, size_t n) {
+  if (len_ + n > word_.size()) word_.resize(std::max(word_.size() * 2, len_ + n + 32));
+  std::memcpy(word_.data() + len_, s, n);
+  len_ += n;
+}
+
 bool WordIterator::Next() {
   const auto* p = reinterpret_cast<const unsigned char*>(text_.data());
   const size_t n = text_.size();
-  word_.clear();
+  len_ = 0;
   cjk_ = false;
   // Find the start of the next word.
   while (pos_ < n) {
@@ -440,7 +446,7 @@ bool WordIterator::Next() {
       begin_ = static_cast<uint32_t>(pos_);
       pos_ += d.len;
       end_ = static_cast<uint32_t>(pos_);
-      word_.assign(text_.substr(begin_, d.len));
+      Put(text_.data() + begin_, d.len);
       cjk_ = true;
       return true;
     }
@@ -456,9 +462,9 @@ bool WordIterator::Next() {
         // Fast path: a whole run of ASCII letters and digits, lower-cased in one go.
         size_t j = pos_ + 1;
         while (j < n && IsAsciiAlnum(p[j])) ++j;
-        const size_t old = word_.size();
-        word_.resize(old + (j - pos_));
-        char* out = word_.data() + old;
+        if (len_ + (j - pos_) > word_.size()) word_.resize(std::max(word_.size() * 2, len_ + (j - pos_) + 32));
+        char* out = word_.data() + len_;
+        len_ += j - pos_;
         for (size_t k = pos_; k < j; ++k) {
           *out++ = static_cast<char>(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32 : p[k]);
         }
@@ -468,7 +474,7 @@ bool WordIterator::Next() {
       size_t alen = 0;
       if (IsApostrophe(p, n, pos_, &alen) && pos_ + alen < n && IsAsciiLetter(p[pos_ + alen]) &&
           pos_ > begin_ && IsAsciiLetter(p[pos_ - 1])) {
-        word_.push_back('\'');
+        Put("'", 1);
         pos_ += alen;
         continue;
       }
@@ -478,7 +484,7 @@ bool WordIterator::Next() {
     if (IsApostrophe(p, n, pos_, &alen)) {
       if (pos_ + alen < n && IsAsciiLetter(p[pos_ + alen]) && pos_ > begin_ &&
           IsAsciiLetter(p[pos_ - 1])) {
-        word_.push_back('\'');
+        Put("'", 1);
         pos_ += alen;
         continue;
       }
@@ -486,11 +492,13 @@ bool WordIterator::Next() {
     }
     const Decoded d = DecodeUtf8(text_, pos_);
     if (!d.valid || !IsWordChar(d.cp) || IsCjk(d.cp)) break;
+    word_.resize(len_);  // rare (non-ASCII): the general folding appends to the string
     AppendFolded(&word_, d.cp);
+    len_ = word_.size();
     pos_ += d.len;
   }
   end_ = static_cast<uint32_t>(pos_);
-  if (word_.empty()) return Next();  // only combining marks: skip
+  if (len_ == 0) return Next();  // only combining marks: skip
   return true;
 }
 

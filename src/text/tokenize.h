@@ -58,7 +58,7 @@ class WordIterator {
   // Advances to the next word; false at the end.
   bool Next();
   // The folded word (valid until the next call to Next).
-  std::string_view word() const { return word_; }
+  std::string_view word() const { return std::string_view(word_.data(), len_); }
   // The word's byte range in the original text.
   uint32_t begin() const { return begin_; }
   uint32_t end() const { return end_; }
@@ -68,7 +68,12 @@ class WordIterator {
  private:
   std::string_view text_;
   size_t pos_ = 0;
+  // The word is word_[0, len_): word_ only grows, and the ASCII path writes into it directly. (In
+  // wasm, std::string's members are compiled into libc++ for size; a clear() and resize() per word
+  // were two calls with more inside.)
+  void Put(const char* s, size_t n);
   std::string word_;
+  size_t len_ = 0;
   uint32_t begin_ = 0, end_ = 0;
   bool cjk_ = false;
 };
