@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -278,6 +280,61 @@ TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
   Open(std::make_unique<store::PosixBackend>(), file);
   EXPECT_EQ(answers(), expected);
   EXPECT_GT(Unlinked(space), 0) << "the damaged snapshot was rebuilt, not loaded";
+  engine_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// The vectors an ingest hands the index (from memory, not read back from SQLite) are the ones it
+// stored: every label's vector in the saved snapshot is its stored embedding, quantised.
+TEST_F(SearchTest, IngestedVectorsInTheIndexAreTheStoredEmbeddings) {
+  std::filesystem::path dir;
+  const std::string file = TempStoreFile("ks-fresh-", &dir);
+  Open(std::make_unique<store::PosixBackend>(), file);
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  Add(space, "Parsers", "Parsers turn a stream of tokens into a syntax tree.");  // loads the space's index: later batches are added to it
+  json sources = json::array();
+  std::string bytes;  // the sources' texts, one after another (the worker's binary input)
+  for (const auto& [title, text] : {std::pair{"Borrow", kBorrow}, {"Tomatoes", kGarden}, {"Sourdough", kBread}}) {
+    sources.push_back({{"title", title}, {"content", "text"}, {"size", std::string_view(text).size()},
+                       {"mediaType", "document"}, {"origin", "upload"}});
+    bytes += text;
+  }
+  Reply r = engine_->Call("ingestStage", json{{"spaceId", space}, {"sources", sources}}.dump(),
+                          std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  json staged = json::parse(r.json);
+  json ids = json::array();
+  for (const auto& s : staged) ids.push_back(s["id"]);
+  json done = Ok("ingestProcess", {{"sourceIds", ids}});  // one batch
+  ASSERT_GE(done["chunks"].get<int>(), 3);
+  ASSERT_TRUE(engine_->Close().ok());
+  std::vector<uint8_t> saved;
+  std::vector<std::pair<int64_t, std::vector<float>>> stored;
+  WithRawStore(file, [&](sqlite3* db) {
+    saved = StoredSnapshot(db);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT chunk_label, vector FROM embeddings", -1, &st, nullptr), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      std::vector<float> v(static_cast<size_t>(sqlite3_column_bytes(st, 1)) / sizeof(float));
+      std::memcpy(v.data(), sqlite3_column_blob(st, 1), v.size() * sizeof(float));
+      stored.emplace_back(sqlite3_column_int64(st, 0), std::move(v));
+    }
+    sqlite3_finalize(st);
+  });
+  auto idx = index::VectorIndex::Deserialize(saved);
+  ASSERT_TRUE(idx.ok()) << idx.status().ToString();
+  ASSERT_EQ(stored.size(), (*idx)->live_size());
+  for (const auto& [label, v] : stored) {
+    auto got = (*idx)->GetVector(static_cast<index::Label>(label));
+    ASSERT_TRUE(got.ok()) << "label " << label;
+    double dot = 0, nv = 0, ng = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      dot += static_cast<double>(v[i]) * (*got)[i];
+      nv += static_cast<double>(v[i]) * v[i];
+      ng += static_cast<double>((*got)[i]) * (*got)[i];
+    }
+    EXPECT_GT(dot / std::sqrt(nv * ng), 0.99) << "label " << label;
+  }
   engine_.reset();
   std::filesystem::remove_all(dir);
 }
