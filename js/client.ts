@@ -499,7 +499,11 @@ export class Store {
     return this.call('stats', {});
   }
 
-  /** A SHA-256 over the store's whole content: equal digests mean equal stores. */
+  /**
+   * A SHA-256 over the store's whole content: equal digests mean equal stores. Background work the
+   * worker would do when idle (linking new vectors into the search graph) is finished first, so an
+   * unchanged store always gives the same digest.
+   */
   async digest(): Promise<string> {
     return (await this.call<{ digest: string }>('digest', {})).digest;
   }
