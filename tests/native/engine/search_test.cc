@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include <sqlite3.h>
@@ -352,6 +353,24 @@ TEST_F(SearchTest, DigestIsTheSameBeforeAndAfterIdleWork) {
   EXPECT_EQ(Unlinked(space), 0);
   Ok("indexStep", {{"budgetMs", 50}});
   EXPECT_EQ(Ok("digest", json::object())["digest"], first);
+}
+
+// A long section is cut into chunks whose bodies after the first no longer hold the heading line;
+// full text still finds every one by its heading path (a column of its own), whether the stored
+// path needs JSON escapes or not.
+TEST_F(SearchTest, EveryChunkOfASectionIsFoundByItsHeading) {
+  Open(std::make_unique<store::MemoryBackend>());
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  std::string body;
+  for (int i = 0; i < 120; ++i) body += "Sentence " + std::to_string(i) + " is about small birds of prey over fields. ";
+  for (const auto& [title, heading, word] : {std::tuple{"Birds", "Kestrel", "kestrel"},
+                                             {"Craft", "The \"Zeppelin\" back\\slash", "zeppelin"}}) {
+    json src = Add(space, title, std::string("# ") + heading + "\n\n" + body + "\n");
+    const int chunks = src["numChunks"];
+    ASSERT_GE(chunks, 2) << title;
+    json hits = Ok("search", {{"spaceId", space}, {"query", word}, {"mode", "text"}, {"k", 50}});
+    EXPECT_EQ(static_cast<int>(hits.size()), chunks) << word;
+  }
 }
 
 }  // namespace
