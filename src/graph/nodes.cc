@@ -325,8 +325,13 @@ Status SyncSourceNodes(store::Database& db, const std::string& space_id, const s
     if (deleted) src.deleted_at = now;
     KS_RETURN_IF_ERROR(InsertNode(db, src));
   }
+  // Whether a chunk already has its node (a source processed again); a cached point query, not
+  // FindChunkNode's whole row: ingest asks this for every new chunk.
+  KS_ASSIGN_OR_RETURN(store::CachedStatement has_node, db.Prepare("SELECT 1 FROM nodes WHERE chunk_label = ?"));
   for (const ChunkRef& c : chunks) {
-    KS_ASSIGN_OR_RETURN(auto have, FindChunkNode(db, c.label));
+    has_node->Reset();
+    has_node->Bind(1, c.label);
+    KS_ASSIGN_OR_RETURN(bool have, has_node->Step());
     if (have) continue;
     NodeRow n;
     n.id = NewId();
