@@ -26,7 +26,7 @@ class SpaceDf final : public text::DfSource {
  public:
   explicit SpaceDf(const SpaceTerms& t) : t_(t) {}
   int Df(std::string_view term) const override {
-    auto it = t_.stats.df.find(std::string(term));
+    auto it = t_.stats.df.find(term);
     return it == t_.stats.df.end() ? 0 : static_cast<int>(it->second);
   }
   int DocCount() const override { return static_cast<int>(t_.stats.docs); }

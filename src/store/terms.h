@@ -7,19 +7,28 @@
 // source_links holds what a source's text points at ([[wikilinks]], #tags, URLs).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/db.h"
 
 namespace kspace::store {
 
+// Hashes std::string and std::string_view alike, so `df.find(view)` needs no temporary string
+// (keyword extraction looks terms up by view, thousands of times per source).
+struct TermHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 struct TermStatsBlob {
   int64_t docs = 0;  // processed, live sources counted
-  std::unordered_map<std::string, int64_t> df;
+  std::unordered_map<std::string, int64_t, TermHash, std::equal_to<>> df;
 };
 // The space's stored statistics (empty when none were saved yet).
 Result<TermStatsBlob> LoadTermStats(Database& db, const std::string& space_id);
