@@ -1,4 +1,6 @@
 // Store-wide methods: stats, digest, check.
+#include <cstdint>
+
 #include "api/common.h"
 #include "api/ingest.h"
 #include "store/chunks.h"
@@ -45,9 +47,10 @@ Result<json> Digest(Context& ctx, Args& a) {
   // The idle work first (vectors linked into their graphs, and the snapshot saved when a graph is
   // complete): the worker does it between calls whenever it gets a timer turn, so without this two
   // digests of an unchanged store could differ by whether that turn came between them.
-  for (;;) {
+  for (size_t before = SIZE_MAX;;) {
     KS_ASSIGN_OR_RETURN(size_t left, ctx.state.vectors.Link(ctx.db(), 1000.0));
-    if (left == 0) break;
+    if (left == 0 || left >= before) break;  // done (or, defensively, no progress)
+    before = left;
   }
   KS_ASSIGN_OR_RETURN(std::string d, ctx.state.store->Digest());
   return json{{"digest", d}};

@@ -422,11 +422,14 @@ bool IsApostrophe(const unsigned char* p, size_t n, size_t i, size_t* len) {
 
 }  // namespace
 
-void WordIterator::Put(const char* s, size_t n) {
+char* WordIterator::Grow(size_t n) {
   if (len_ + n > word_.size()) word_.resize(std::max(word_.size() * 2, len_ + n + 32));
-  std::memcpy(word_.data() + len_, s, n);
+  char* out = word_.data() + len_;
   len_ += n;
+  return out;
 }
+
+void WordIterator::Put(const char* s, size_t n) { std::memcpy(Grow(n), s, n); }
 
 bool WordIterator::Next() {
   const auto* p = reinterpret_cast<const unsigned char*>(text_.data());
@@ -462,9 +465,7 @@ bool WordIterator::Next() {
         // Fast path: a whole run of ASCII letters and digits, lower-cased in one go.
         size_t j = pos_ + 1;
         while (j < n && IsAsciiAlnum(p[j])) ++j;
-        if (len_ + (j - pos_) > word_.size()) word_.resize(std::max(word_.size() * 2, len_ + (j - pos_) + 32));
-        char* out = word_.data() + len_;
-        len_ += j - pos_;
+        char* out = Grow(j - pos_);
         for (size_t k = pos_; k < j; ++k) {
           *out++ = static_cast<char>(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32 : p[k]);
         }

@@ -71,6 +71,7 @@ class WordIterator {
   // The word is word_[0, len_): word_ only grows, and the ASCII path writes into it directly. (In
   // wasm, std::string's members are compiled into libc++ for size; a clear() and resize() per word
   // were two calls with more inside.)
+  char* Grow(size_t n);  // room for n more bytes at the word's end (counted in len_)
   void Put(const char* s, size_t n);
   std::string word_;
   size_t len_ = 0;
