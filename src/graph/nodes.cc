@@ -156,12 +156,6 @@ Result<std::optional<NodeRow>> FindNode(store::Database& db, const std::string& 
   return std::optional<NodeRow>(std::move(rows[0]));
 }
 
-Result<std::optional<NodeRow>> FindChunkNode(store::Database& db, int64_t chunk_label) {
-  KS_ASSIGN_OR_RETURN(auto rows, Query(db, "chunk_label = ?", [&](store::Statement& s) { s.Bind(1, chunk_label); }));
-  if (rows.empty()) return std::optional<NodeRow>();
-  return std::optional<NodeRow>(std::move(rows[0]));
-}
-
 Result<std::optional<NodeRow>> FindSourceNode(store::Database& db, const std::string& source_id) {
   KS_ASSIGN_OR_RETURN(auto rows, Query(db, "content_source_id = ? AND kind = 'source'",
                                        [&](store::Statement& s) { s.Bind(1, source_id); }));
@@ -325,8 +319,8 @@ Status SyncSourceNodes(store::Database& db, const std::string& space_id, const s
     if (deleted) src.deleted_at = now;
     KS_RETURN_IF_ERROR(InsertNode(db, src));
   }
-  // Whether a chunk already has its node (a source processed again); a cached point query, not
-  // FindChunkNode's whole row: ingest asks this for every new chunk.
+  // Whether a chunk already has its node (a source processed again); a cached point query (ingest
+  // asks this for every new chunk).
   KS_ASSIGN_OR_RETURN(store::CachedStatement has_node, db.Prepare("SELECT 1 FROM nodes WHERE chunk_label = ?"));
   for (const ChunkRef& c : chunks) {
     has_node->Reset();

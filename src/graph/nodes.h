@@ -65,7 +65,6 @@ Status InsertNode(store::Database& db, const NodeRow& row);
 // Writes every column of `row` except id, space_id, kind, created_at.
 Status UpdateNode(store::Database& db, const NodeRow& row);
 Result<std::optional<NodeRow>> FindNode(store::Database& db, const std::string& id);
-Result<std::optional<NodeRow>> FindChunkNode(store::Database& db, int64_t chunk_label);
 Result<std::optional<NodeRow>> FindSourceNode(store::Database& db, const std::string& source_id);
 
 struct NodeQuery {
