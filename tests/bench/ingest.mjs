@@ -19,6 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const RFCS = path.resolve(ROOT, '..', 'shared', 'data', 'rust-rfcs', 'text');
 const QUICK = process.argv.includes('--quick');
 const { openStore } = await import(path.join(ROOT, 'dist', 'js', 'node.js'));
+const { oramaEnglish } = await import(path.join(ROOT, 'tests', 'helpers', 'peers.mjs'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kspace-ingest-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const results = { name: 'ingest', date: new Date().toISOString(), quick: QUICK, rows: [] };
@@ -68,7 +69,7 @@ async function ingestRfcs(file) {
 // ---- peers: full-text indexing only -----------------------------------------------------------
 {
   const { create, insertMultiple } = await import('@orama/orama');
-  const orama = await create({ schema: { path: 'string', text: 'string' }, components: { tokenizer: { stemming: true } } });
+  const orama = await create({ schema: { path: 'string', text: 'string' }, components: oramaEnglish() });
   const t0 = performance.now();
   await insertMultiple(orama, docs.map((d) => ({ path: d.path, text: d.text })), 100);
   const s = (performance.now() - t0) / 1000;

@@ -2,8 +2,8 @@
 // Retrieval quality on BEIR SciFact (../shared/data/scifact), through the public API and the wasm
 // engine: nDCG@10 and Recall@100 of text, vector and hybrid search with the built-in embedder, on
 // the 300 test queries (parameters were tuned on the train queries only: tests/eval/native).
-// Side by side in the same run: Orama (BM25 with stemming) and PGlite (Postgres full text,
-// ts_rank_cd) on the same documents and queries. Prints a table, writes
+// Side by side in the same run: Orama (BM25 with stemming and Lucene's English stopwords) and
+// PGlite (Postgres full text, ts_rank_cd) on the same documents and queries. Prints a table, writes
 // tests/eval/results/scifact.json. Flags: --train (also the train queries), --no-peers.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const DATA = path.resolve(ROOT, '..', 'shared', 'data', 'scifact');
 const args = new Set(process.argv.slice(2));
 const { openStore } = await import(path.join(ROOT, 'dist', 'js', 'node.js'));
+const { oramaEnglish } = await import(path.join(ROOT, 'tests', 'helpers', 'peers.mjs'));
 
 function readJsonl(file) {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -97,7 +98,7 @@ if (!args.has('--no-peers')) {
   const { create, insertMultiple, search } = await import('@orama/orama');
   const orama = await create({
     schema: { id: 'string', title: 'string', text: 'string' },
-    components: { tokenizer: { stemming: true } },  // Orama's built-in English stemmer
+    components: oramaEnglish(),
   });
   await insertMultiple(orama, corpus.map((d) => ({ id: d._id, title: d.title ?? '', text: d.text ?? '' })), 1000);
   const { PGlite } = await import('@electric-sql/pglite');
