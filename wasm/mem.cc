@@ -8,100 +8,33 @@
 // CMakeLists.txt); these three functions are the part of libc where that choice cost time.
 //
 // How: Emscripten defines memcpy as a weak alias, and memmove / memset in archive members that the
-// linker pulls only for symbols nothing else defines, so these definitions take their place. They
-// copy 64 bytes per step with wasm SIMD128 loads and stores (unaligned access is legal in wasm and
-// full speed on the engines we target), then finish with 16-, 8-, 4- and 1-byte steps. This file
-// is compiled with -fno-builtin (CMakeLists.txt) so the compiler cannot turn the loops back into
-// calls to the functions being defined.
-#include <wasm_simd128.h>
-
+// linker pulls only for symbols nothing else defines, so these definitions take their place. Each
+// is one bulk-memory instruction (the modules are built with -mbulk-memory): memory.copy, which has
+// memmove's semantics for overlapping ranges, and memory.fill. Engines run them as native
+// memmove/memset, in every tier. Measured in Node 20 (V8, optimised code), 256 MB copied in blocks:
+// 32 B 3.5 GB/s, 1 KB 36 GB/s, 1 MB 29 GB/s, against 2.1, 12.9 and 11.9 GB/s for the 64-byte
+// SIMD128 loop this file used before; in baseline (Liftoff) code, where a process's first
+// snapshot load runs, the loop was slower still and the instruction is not. This file is compiled
+// with -fno-builtin (CMakeLists.txt) so that the compiler does not treat the definitions below as
+// the builtins they define; __builtin_memcpy and friends still lower to the instructions.
 #include <cstddef>
-#include <cstdint>
 
-namespace {
-
-inline void Copy8(unsigned char* d, const unsigned char* s) {
-  wasm_v128_store64_lane(d, wasm_v128_load64_zero(s), 0);
-}
-inline void Copy4(unsigned char* d, const unsigned char* s) {
-  wasm_v128_store32_lane(d, wasm_v128_load32_zero(s), 0);
-}
-
-// Forward copy; correct for overlapping ranges when d < s (each block is loaded before it is
-// stored, and later blocks lie beyond what was stored).
-inline void Forward(unsigned char* d, const unsigned char* s, size_t n) {
-  for (; n >= 64; n -= 64, d += 64, s += 64) {
-    const v128_t a = wasm_v128_load(s), b = wasm_v128_load(s + 16), c = wasm_v128_load(s + 32),
-                 e = wasm_v128_load(s + 48);
-    wasm_v128_store(d, a);
-    wasm_v128_store(d + 16, b);
-    wasm_v128_store(d + 32, c);
-    wasm_v128_store(d + 48, e);
-  }
-  for (; n >= 16; n -= 16, d += 16, s += 16) wasm_v128_store(d, wasm_v128_load(s));
-  if (n >= 8) {
-    Copy8(d, s);
-    d += 8, s += 8, n -= 8;
-  }
-  if (n >= 4) {
-    Copy4(d, s);
-    d += 4, s += 4, n -= 4;
-  }
-  while (n--) *d++ = *s++;
-}
-
-// Backward copy, for overlapping ranges with d > s.
-inline void Backward(unsigned char* d, const unsigned char* s, size_t n) {
-  d += n, s += n;
-  for (; n >= 64; n -= 64) {
-    d -= 64, s -= 64;
-    const v128_t a = wasm_v128_load(s), b = wasm_v128_load(s + 16), c = wasm_v128_load(s + 32),
-                 e = wasm_v128_load(s + 48);
-    wasm_v128_store(d + 48, e);
-    wasm_v128_store(d + 32, c);
-    wasm_v128_store(d + 16, b);
-    wasm_v128_store(d, a);
-  }
-  for (; n >= 16; n -= 16) {
-    d -= 16, s -= 16;
-    wasm_v128_store(d, wasm_v128_load(s));
-  }
-  while (n--) *--d = *--s;
-}
-
-}  // namespace
+#ifndef __wasm_bulk_memory__
+#error "wasm/mem.cc needs -mbulk-memory (memory.copy / memory.fill)"
+#endif
 
 extern "C" {
 
 void* memcpy(void* __restrict dest, const void* __restrict src, size_t n) {
-  Forward(static_cast<unsigned char*>(dest), static_cast<const unsigned char*>(src), n);
-  return dest;
+  return __builtin_memcpy(dest, src, n);
 }
 
 void* memmove(void* dest, const void* src, size_t n) {
-  auto* d = static_cast<unsigned char*>(dest);
-  const auto* s = static_cast<const unsigned char*>(src);
-  if (d == s || n == 0) return dest;
-  if (d < s || d >= s + n) {
-    Forward(d, s, n);
-  } else {
-    Backward(d, s, n);
-  }
-  return dest;
+  return __builtin_memmove(dest, src, n);
 }
 
 void* memset(void* dest, int c, size_t n) {
-  auto* d = static_cast<unsigned char*>(dest);
-  const v128_t v = wasm_i8x16_splat(static_cast<int8_t>(c));
-  for (; n >= 64; n -= 64, d += 64) {
-    wasm_v128_store(d, v);
-    wasm_v128_store(d + 16, v);
-    wasm_v128_store(d + 32, v);
-    wasm_v128_store(d + 48, v);
-  }
-  for (; n >= 16; n -= 16, d += 16) wasm_v128_store(d, v);
-  while (n--) *d++ = static_cast<unsigned char>(c);
-  return dest;
+  return __builtin_memset(dest, c, n);
 }
 
 }  // extern "C"

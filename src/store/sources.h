@@ -54,7 +54,8 @@ Result<std::optional<SourceRow>> FindLiveSourceByHash(Database& db, const std::s
 Result<std::vector<std::string>> DeleteSourceRows(Database& db, const std::string& space_id,
                                                   const std::optional<std::string>& source_id);
 Result<int64_t> CountSources(Database& db, bool include_deleted);
-// (id, space_id) of sources with `status`, in one space or all, oldest first.
+// (id, space_id) of sources with an unfinished `status` ("processing" or "failed"; "processed" is
+// INVALID_ARGUMENT), in one space or all, oldest first. An index lookup from schema v5 on.
 Result<std::vector<std::pair<std::string, std::string>>> SourcesWithStatus(Database& db,
                                                                            const std::optional<std::string>& space_id,
                                                                            const std::string& status);

@@ -277,6 +277,15 @@ class U64Table {
   size_t size_ = 0;
 };
 
+// One per thread natively. The WebAssembly module has one thread, and with bulk memory enabled
+// wasm-ld accepts thread-local storage only together with the atomics feature (shared memory), so
+// there the cache is a plain static.
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define KS_THREAD_LOCAL static
+#else
+#define KS_THREAD_LOCAL thread_local
+#endif
+
 // TermKey(word) for the words of the documents analysed on this thread. Word frequencies are
 // Zipfian across documents too (the 648 Rust RFCs have 332,000 per-document distinct words but
 // only 23,000 distinct words), so most words of a new document were stemmed before. Bounded:
@@ -286,7 +295,7 @@ class U64Table {
 std::string_view CachedTermKey(std::string_view word, uint64_t h) {
   constexpr size_t kMaxWords = 1 << 15;
   constexpr size_t kMaxBytes = 1 << 19;
-  thread_local StringTable cache;
+  KS_THREAD_LOCAL StringTable cache;
   if (const StringTable::Slot* e = cache.Find(word, h)) {
     return cache.View(e->off + e->len, static_cast<uint32_t>(e->value));
   }

@@ -9,6 +9,7 @@
 
 #include "store/memory_backend.h"
 #include "store/posix_backend.h"
+#include "store/sources.h"
 #include "store/store.h"
 #include "util/sha256.h"
 #include "util/uuid.h"
@@ -61,6 +62,41 @@ TEST(Store, CreatesSchemaInMemory) {
   auto check = (*store)->IntegrityCheck();
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(*check, std::vector<std::string>{"ok"});
+}
+
+// Every open lists the unfinished sources to resume them: from schema v5 that is a lookup in a
+// partial index, not a scan of every source row (which cost 37 ms of a cold reopen at 20k sources).
+TEST(Store, UnfinishedSourcesAreAnIndexLookup) {
+  auto store = Store::Open(std::make_unique<MemoryBackend>(), {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Database& db = (*store)->db();
+  for (bool in_space : {false, true}) {
+    auto listed = SourcesWithStatus(db, in_space ? std::optional<std::string>("x") : std::nullopt, "processing");
+    ASSERT_TRUE(listed.ok());
+    EXPECT_TRUE(listed->empty());
+  }
+  // The plans of the statements SourcesWithStatus prepared (they stay cached in the connection).
+  int checked = 0;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s; s = sqlite3_next_stmt(db.handle(), s)) {
+    const std::string sql = sqlite3_sql(s);
+    if (sql.find("FROM content_sources WHERE status = ?1") == std::string::npos) continue;
+    auto st = db.PrepareUncached("EXPLAIN QUERY PLAN " + sql);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    std::string plan;
+    for (;;) {
+      auto row = st->Step();
+      ASSERT_TRUE(row.ok());
+      if (!*row) break;
+      plan += st->Text(3) + "\n";
+    }
+    EXPECT_NE(plan.find("USING INDEX content_sources_unfinished"), std::string::npos) << sql << "\n" << plan;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+  auto bad = SourcesWithStatus(db, std::nullopt, "processed");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().field(), "status");
 }
 
 TEST(Store, PersistsAcrossReopenOnPosixFiles) {
