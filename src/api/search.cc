@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "api/common.h"
@@ -321,6 +322,11 @@ Result<json> Search(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto titles, SourceTitles(ctx, chunks));
   std::map<int64_t, const store::ChunkRow*> by_label;
   for (const auto& c : chunks) by_label[c.label] = &c;
+  // Snippets only for the hits returned (a vector-only hit gets one too if its body matches).
+  std::unordered_map<int64_t, std::string> snippets;
+  if (!match.empty()) {
+    KS_ASSIGN_OR_RETURN(snippets, store::FtsSnippets(ctx.db(), labels, match));
+  }
   json hits = json::array();
   int64_t rank = 0;
   for (size_t i = 0; i < fused.size(); ++i) {
@@ -331,12 +337,8 @@ Result<json> Search(Context& ctx, Args& a) {
     const store::ChunkRow& c = *it->second;
     auto ts = text_side.find(f.id);
     auto vs = vec_side.find(f.id);
-    // Snippets only for the hits returned (a vector-only hit gets one too if its body matches).
-    std::string snippet;
-    if (!match.empty()) {
-      KS_ASSIGN_OR_RETURN(snippet, store::FtsSnippet(ctx.db(), label, match));
-    }
-    if (snippet.empty()) snippet = Excerpt(c);
+    auto sn = snippets.find(label);
+    std::string snippet = sn == snippets.end() ? Excerpt(c) : std::move(sn->second);
     hits.push_back(HitJson(c, titles, f.score, ++rank, ts == text_side.end() ? nullptr : &ts->second,
                            vs == vec_side.end() ? nullptr : &vs->second, snippet, include_text.value_or(false)));
   }

@@ -169,6 +169,9 @@ namespace {
 
 std::string JsonList(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
+// FtsSnippets: up to this many labels, one point query each; more, one pass over the matches.
+constexpr size_t kFtsSnippetPointQueries = 16;
+
 std::string JsonLabels(const std::vector<int64_t>& v) {
   std::string out = "[";
   for (size_t i = 0; i < v.size(); ++i) {
@@ -249,6 +252,33 @@ Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& m
   st->BindAll(match, label);
   KS_ASSIGN_OR_RETURN(bool row, st->Step());
   return row ? st->Text(0) : std::string();
+}
+
+Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const std::vector<int64_t>& labels,
+                                                             const std::string& match) {
+  std::unordered_map<int64_t, std::string> out;
+  if (labels.size() <= kFtsSnippetPointQueries) {
+    for (int64_t label : labels) {
+      KS_ASSIGN_OR_RETURN(std::string s, FtsSnippet(db, label, match));
+      if (!s.empty()) out.emplace(label, std::move(s));
+    }
+    return out;
+  }
+  // "+rowid": not a constraint FTS5 can use (which would make it one point query per label
+  // again), so FTS5 walks the matching rows once and SQLite computes the snippet only for those
+  // that pass the IN test.
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT rowid, snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
+      "AND +rowid IN (SELECT value FROM json_each(?2))"));
+  const std::string list = JsonLabels(labels);
+  st->BindAll(match, list);
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    std::string s = st->Text(1);
+    if (!s.empty()) out.emplace(st->Int(0), std::move(s));
+  }
+  return out;
 }
 
 Status EnsureEmbeddingModel(Database& db, const EmbeddingModel& model, const std::string& now) {

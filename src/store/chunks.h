@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/db.h"
@@ -86,6 +87,11 @@ Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id,
 Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match);
 // A snippet of chunk `label`'s body for `match` (empty when the chunk does not match).
 Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& match);
+// FtsSnippet for each of `labels` (the same strings), keyed by label; labels that do not match
+// are absent. Picks the cheaper plan: a point query per label for a few, one pass over the
+// matching rows for many (each point query sets FTS5 up for every term of `match` again).
+Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const std::vector<int64_t>& labels,
+                                                             const std::string& match);
 
 // ---- embeddings -----------------------------------------------------------------------------
 

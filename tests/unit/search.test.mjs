@@ -65,6 +65,18 @@ for (const mode of ['hybrid', 'text', 'vector']) {
   });
 }
 
+test('a long result list gets the same snippets as a short one (one pass over the matches vs a query per hit)', async () => {
+  for (const mode of ['hybrid', 'text', 'vector']) {
+    const query = 'memory graph search notes';
+    const few = await store.search(space.id, query, { k: 5, mode });
+    const many = await store.search(space.id, query, { k: 60, mode });
+    assert.ok(many.length > 16, `${mode}: ${many.length} hits (the one-pass plan starts above 16)`);
+    assert.deepEqual(many.slice(0, few.length).map((h) => [h.chunkId, h.snippet]), few.map((h) => [h.chunkId, h.snippet]), mode);
+    // Every hit whose body matches a query word is marked; the others get a plain excerpt.
+    if (mode !== 'vector') assert.ok(many.filter((h) => h.snippet.includes('<mark>')).length > 16, mode);
+  }
+});
+
 test('hits carry chunk, source, type, heading path, snippet and both sides\' scores and ranks', async () => {
   const hits = await store.search(space.id, 'BM25 ranking saturation', { k: 8, includeText: true });
   const h = hits[0];
