@@ -181,6 +181,18 @@ std::string JsonLabels(const std::vector<int64_t>& v) {
   return out + "]";
 }
 
+// The snippet of a chunk's body (column 2) that search hits carry; both FtsSnippets plans use it.
+#define KS_SNIPPET "snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24)"
+
+// One chunk's snippet through a point query (empty when the chunk does not match).
+Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& match) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT " KS_SNIPPET " FROM chunk_fts WHERE chunk_fts MATCH ?1 AND rowid = ?2"));
+  st->BindAll(match, label);
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Text(0) : std::string();
+}
+
 }  // namespace
 
 Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& space_id, const ChunkFilter& f) {
@@ -246,14 +258,6 @@ Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::st
   return std::optional<std::string>(st->Text(0));
 }
 
-Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& match) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24) FROM chunk_fts WHERE chunk_fts MATCH ?1 AND rowid = ?2"));
-  st->BindAll(match, label);
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  return row ? st->Text(0) : std::string();
-}
-
 Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const std::vector<int64_t>& labels,
                                                              const std::string& match) {
   std::unordered_map<int64_t, std::string> out;
@@ -268,7 +272,7 @@ Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const
   // again), so FTS5 walks the matching rows once and SQLite computes the snippet only for those
   // that pass the IN test.
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT rowid, snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
+      "SELECT rowid, " KS_SNIPPET " FROM chunk_fts WHERE chunk_fts MATCH ?1 "
       "AND +rowid IN (SELECT value FROM json_each(?2))"));
   const std::string list = JsonLabels(labels);
   st->BindAll(match, list);

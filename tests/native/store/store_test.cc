@@ -265,13 +265,18 @@ std::unique_ptr<MemoryBackend> AfterPowerCut(const Durable& d) {
   return b;
 }
 
+// A store named `filename` over `backend`, with default options.
+Result<std::unique_ptr<Store>> OpenNamed(std::unique_ptr<FileBackend> backend, const std::string& filename) {
+  StoreOptions o;
+  o.filename = filename;
+  return Store::Open(std::move(backend), o);
+}
+
 // The VFS batches a WAL's appends (write-behind) but hands them over at every sync: each committed
 // transaction is in the synced bytes, and far fewer writes reach the backend than pages written.
 TEST(Vfs, WriteBehindBatchesWritesAndKeepsEveryCommitDurable) {
   auto d = std::make_shared<Durable>();
-  StoreOptions o;
-  o.filename = "w.kspace";
-  auto store = Store::Open(std::make_unique<SyncedBackend>(d), o);
+  auto store = OpenNamed(std::make_unique<SyncedBackend>(d), "w.kspace");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Database& db = (*store)->db();
   ASSERT_TRUE(db.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)").ok());
@@ -287,9 +292,7 @@ TEST(Vfs, WriteBehindBatchesWritesAndKeepsEveryCommitDurable) {
     }
     EXPECT_LT(d->writes - before, 40u) << "round " << round;
     // Power cut right after the commit: the new rows are there.
-    StoreOptions o2;
-    o2.filename = "w.kspace";
-    auto copy = Store::Open(AfterPowerCut(*d), o2);
+    auto copy = OpenNamed(AfterPowerCut(*d), "w.kspace");
     ASSERT_TRUE(copy.ok()) << copy.status().ToString();
     EXPECT_EQ(*(*copy)->db().QueryInt("SELECT count(*) FROM t"), 400 * round);
   }
@@ -303,9 +306,7 @@ TEST(Vfs, WriteBehindBatchesWritesAndKeepsEveryCommitDurable) {
 // cache is kept tiny so reads reach the VFS.
 TEST(Vfs, WalReadAheadSeesEveryRewrite) {
   auto d = std::make_shared<Durable>();
-  StoreOptions o;
-  o.filename = "r.kspace";
-  auto store = Store::Open(std::make_unique<SyncedBackend>(d), o);
+  auto store = OpenNamed(std::make_unique<SyncedBackend>(d), "r.kspace");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Database& db = (*store)->db();
   ASSERT_TRUE(db.Exec("PRAGMA cache_size = 8; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);"
@@ -342,9 +343,7 @@ TEST(Vfs, WalReadAheadSeesEveryRewrite) {
 // the transaction leaves nothing behind.
 TEST(Vfs, WriteBehindReportsAFailedWriteAndRollsBack) {
   auto d = std::make_shared<Durable>();
-  StoreOptions o;
-  o.filename = "f.kspace";
-  auto store = Store::Open(std::make_unique<SyncedBackend>(d), o);
+  auto store = OpenNamed(std::make_unique<SyncedBackend>(d), "f.kspace");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Database& db = (*store)->db();
   ASSERT_TRUE(db.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB); INSERT INTO t(v) VALUES (x'01')").ok());
@@ -363,9 +362,7 @@ TEST(Vfs, WriteBehindReportsAFailedWriteAndRollsBack) {
   EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 1);
   ASSERT_TRUE(db.Exec("INSERT INTO t(v) VALUES (x'02')").ok());
   EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 2);
-  StoreOptions o2;
-  o2.filename = "f.kspace";
-  auto copy = Store::Open(AfterPowerCut(*d), o2);
+  auto copy = OpenNamed(AfterPowerCut(*d), "f.kspace");
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ(*(*copy)->db().QueryInt("SELECT count(*) FROM t"), 2);
 }
