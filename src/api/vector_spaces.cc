@@ -217,6 +217,16 @@ Status VectorSpaces::Sync(store::Database& db, const std::string& space_id, cons
   return Replay(db, *it->second, fresh_labels, fresh);
 }
 
+bool VectorSpaces::WorthSaving(const SpaceVectors& sv) {
+  if (sv.saved_generation < 0 || sv.rebuilt || sv.converted) return true;
+  // A snapshot is the whole index (~0.7 KB per vector with int8 vectors and graph). Rewriting it
+  // after every small ingest made adding one note to a 100k-chunk space write 70 MB; a snapshot
+  // that is a little behind only costs the next load a replay of the newer log entries (their
+  // vectors are read back from SQLite, searchable at once and linked while idle).
+  const int64_t behind = sv.generation - sv.saved_generation;
+  return behind >= kSaveMinLogEntries || behind * kSaveFraction >= static_cast<int64_t>(sv.index->size());
+}
+
 Status VectorSpaces::SaveOne(store::Database& db, SpaceVectors& sv) {
   KS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, sv.index->Serialize());
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
@@ -263,7 +273,7 @@ Result<size_t> VectorSpaces::Link(store::Database& db, double budget_ms) {
       progressed = true;
       sv->relinked = true;
     }
-    if (progressed && sv->index->unlinked() == 0) KS_RETURN_IF_ERROR(SaveOne(db, *sv));
+    if (progressed && sv->index->unlinked() == 0 && WorthSaving(*sv)) KS_RETURN_IF_ERROR(SaveOne(db, *sv));
     left += sv->index->unlinked();
   }
   return left;

@@ -15,7 +15,7 @@
 // `indexStep` between messages). Graph construction is most of an ingest's cost; deferring it
 // makes new sources searchable several times sooner, at the price of slower vector queries until
 // the graph has caught up (an exact scan of the unlinked vectors). A snapshot is saved when an
-// index has linked everything.
+// index has linked everything and its log has grown enough to be worth rewriting it (WorthSaving).
 //
 // Indexes hold int8 vectors (VectorIndex's Encoding::kInt8): a quarter of float32's memory and
 // snapshot bytes (at 100k chunks of 512 dimensions, ~70 MB instead of 233 MB: what reopening a
@@ -82,6 +82,12 @@ class VectorSpaces {
                 std::span<const float> fresh = {});
   Status Rebuild(store::Database& db, SpaceVectors& sv);
   Status SaveOne(store::Database& db, SpaceVectors& sv);
+  // Whether an index that has just linked everything should save its snapshot now: always when
+  // there is none or it was rebuilt or converted, else when the log has grown by kSaveMinLogEntries
+  // or by 1/kSaveFraction of the index since the last one. Closing the store saves regardless.
+  static bool WorthSaving(const SpaceVectors& sv);
+  static constexpr int64_t kSaveMinLogEntries = 5000;
+  static constexpr int64_t kSaveFraction = 16;
 
   std::map<std::pair<std::string, std::string>, std::unique_ptr<SpaceVectors>> loaded_;
 };

@@ -352,6 +352,19 @@ test('new vectors are searchable at once; the worker links them into the graph w
   const after = await store.search(other.id, query, { k: 5, mode: 'vector' });
   assert.equal(after[0].sourceTitle, 'n1234');
   assert.deepEqual(after.map((h) => h.chunkId), before.map((h) => h.chunkId));
+  // One more note is linked while idle too, but the snapshot of 1300 vectors is not rewritten for
+  // it: the log replays it on the next load (closing the store saves it).
+  await store.ingest(other.id, { title: 'late', text: 'A late note on quartz harbors and cedar falcons.', mediaType: 'text', origin: 'paste' });
+  stats = await store.spaceStats(other.id);
+  for (let i = 0; i < 400 && stats.index.unlinkedVectors > 0; i++) {
+    await new Promise((res) => setTimeout(res, 25));
+    stats = await store.spaceStats(other.id);
+  }
+  assert.equal(stats.index.unlinkedVectors, 0, 'the late note linked while idle');
+  assert.equal(stats.index.liveVectors, 1301);
+  assert.equal(stats.index.snapshotGeneration, stats.index.generation - 1, 'one small change does not rewrite the snapshot');
+  const late = await store.search(other.id, 'late quartz harbors cedar falcons', { k: 1, mode: 'vector' });
+  assert.equal(late[0].sourceTitle, 'late');
   await store.deleteSpace(other.id);
   await store.purgeSpace(other.id);
 });
