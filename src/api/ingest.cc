@@ -225,6 +225,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
   // statement opens a savepoint in the transaction (any write that may abort does), so
   // interleaving them with the other writes made one small segment per source, and merges.
   std::vector<const PreparedSource*> fts;
+  std::vector<std::string> processed;  // ids of the sources this commit processes
   for (PreparedSource& p : batch.sources) {
     store::SourceRow& row = p.source;
     // Another batch may have finished (or discarded) this source while this one waited for its
@@ -281,15 +282,17 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kRemove).status());
     }
     KS_RETURN_IF_ERROR(store::ReplaceSourceLinks(ctx.db(), row.id, p.links));
+    KS_RETURN_IF_ERROR(store::ReplaceWikilinkKeys(ctx.db(), row.space_id, row.id, row.title, row.path, p.links));
     KS_RETURN_IF_ERROR(graph::OnSourceProcessed(ctx.db(), row, p.chunks, now));  // map
+    processed.push_back(row.id);
     row.status = "processed";
     row.error_message = std::nullopt;
     row.num_chunks = static_cast<int64_t>(p.chunks.size());
     KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
   }
-  // Wikilinks between the space's sources become edges once per batch (the sync reads the space's
-  // source nodes and links: once per source made an ingest quadratic).
-  KS_RETURN_IF_ERROR(graph::OnSourcesProcessed(ctx.db(), batch.space_id, ctx.profile_id(), now));  // map
+  // Wikilinks between the batch's sources and the space become edges once the batch's nodes and
+  // names are all written (a link to a source later in the same batch resolves too).
+  KS_RETURN_IF_ERROR(graph::OnSourcesProcessed(ctx.db(), batch.space_id, ctx.profile_id(), now, processed));  // map
   for (const PreparedSource* p : fts) KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p->chunks, p->source.title));
   KS_RETURN_IF_ERROR(tx.Commit());
   // Count the committed sources in the space's term statistics (flushed when the job ends).

@@ -1,12 +1,12 @@
 #include "graph/edges.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "graph/sql_util.h"
+#include "store/terms.h"
 
 namespace kspace::graph {
 namespace {
@@ -44,20 +44,6 @@ void BindEdge(store::Statement& st, const EdgeRow& r) {
   st.Bind(10, r.style_metadata).Bind(11, r.created_by).Bind(12, r.updated_by).Bind(13, r.created_at);
   st.Bind(14, r.updated_at);
   BindOpt(st, 15, r.deleted_at);
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// "notes/Some Page.md" -> "some page".
-std::string PathStem(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  size_t dot = base.find_last_of('.');
-  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
-  return Lower(base);
 }
 
 }  // namespace
@@ -124,66 +110,73 @@ Result<std::vector<EdgeRow>> ListEdges(store::Database& db, const EdgeQuery& q) 
 }
 
 Status SyncWikilinkEdges(store::Database& db, const std::string& space_id, const std::string& user_id,
-                         const std::string& now) {
-  // Live source nodes by lower-cased title and path stem.
-  std::map<std::string, std::string> by_name;
-  std::map<std::string, std::string> node_of_source;
-  {
-    KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
-        "SELECT n.id, s.id, s.title, s.path FROM nodes n JOIN content_sources s ON s.id = n.content_source_id "
-        "WHERE n.space_id = ?1 AND n.kind = 'source' AND s.deleted_at IS NULL ORDER BY n.rowid"));
-    st->Bind(1, space_id);
-    for (;;) {
-      KS_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      std::string node = st->Text(0);
-      node_of_source[st->Text(1)] = node;
-      by_name.emplace(Lower(st->Text(2)), node);
-      if (!st->IsNull(3)) by_name.emplace(PathStem(st->Text(3)), node);
+                         const std::string& now, std::span<const std::string> source_ids) {
+  // The sources whose links may resolve differently now: the new ones, and every source with a
+  // link by one of the new ones' names (a link written before its target existed).
+  std::set<std::string> todo(source_ids.begin(), source_ids.end());
+  for (const std::string& id : source_ids) {
+    KS_ASSIGN_OR_RETURN(std::vector<std::string> names, store::SourceNameKeys(db, id));
+    for (const std::string& name : names) {
+      KS_ASSIGN_OR_RETURN(std::vector<std::string> linking, store::SourcesLinkingBy(db, space_id, name));
+      todo.insert(linking.begin(), linking.end());
     }
   }
-  if (by_name.empty()) return Status::Ok();
-  std::set<std::pair<std::string, std::string>> have;
-  {
+  // name key -> the source node it resolves to ("" for none), memoised for this call.
+  std::map<std::string, std::string> named;
+  auto node_named = [&](const std::string& key) -> Result<std::string> {
+    auto it = named.find(key);
+    if (it != named.end()) return it->second;
+    // CROSS JOIN fixes the order: from the name's few rows outwards. Left to itself, the planner
+    // walked the space's nodes in rowid order to satisfy ORDER BY ... LIMIT 1.
     KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
-        "SELECT start_node_id, end_node_id FROM edges WHERE space_id = ?1 AND kind = 'wikilink'"));
-    st->Bind(1, space_id);
-    for (;;) {
+        "SELECT n.id FROM wikilink_keys k CROSS JOIN content_sources s ON s.id = k.content_source_id "
+        "CROSS JOIN nodes n ON n.content_source_id = s.id "
+        "WHERE k.space_id = ?1 AND k.key = ?2 AND k.kind = 0 AND s.deleted_at IS NULL "
+        "AND n.space_id = ?1 AND n.kind = 'source' ORDER BY n.rowid LIMIT 1"));
+    st->BindAll(space_id, key);
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    std::string node = row ? st->Text(0) : std::string();
+    named.emplace(key, node);
+    return node;
+  };
+  for (const std::string& source : todo) {
+    std::string from;
+    {
+      KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
+          "SELECT n.id FROM nodes n JOIN content_sources s ON s.id = n.content_source_id "
+          "WHERE n.content_source_id = ?1 AND n.space_id = ?2 AND n.kind = 'source' AND s.deleted_at IS NULL "
+          "ORDER BY n.rowid LIMIT 1"));
+      st->BindAll(source, space_id);
       KS_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      have.emplace(st->Text(0), st->Text(1));
+      if (!row) continue;  // deleted, or not processed
+      from = st->Text(0);
     }
-  }
-  std::vector<std::pair<std::string, std::string>> links;
-  {
-    KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
-        "SELECT l.content_source_id, l.target FROM source_links l JOIN content_sources s ON s.id = "
-        "l.content_source_id WHERE s.space_id = ?1 AND l.kind = 'wikilink' AND s.deleted_at IS NULL"));
-    st->Bind(1, space_id);
-    for (;;) {
-      KS_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      links.emplace_back(st->Text(0), st->Text(1));
+    KS_ASSIGN_OR_RETURN(std::vector<store::SourceLink> links, store::SourceLinks(db, source));
+    for (const store::SourceLink& link : links) {
+      if (link.kind != "wikilink") continue;
+      KS_ASSIGN_OR_RETURN(std::string to, node_named(store::WikilinkKey(link.target)));
+      if (to.empty()) {
+        KS_ASSIGN_OR_RETURN(to, node_named(store::WikilinkPathStem(link.target)));
+      }
+      if (to.empty() || to == from) continue;
+      {
+        KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
+            "SELECT 1 FROM edges WHERE start_node_id = ?1 AND end_node_id = ?2 AND kind = 'wikilink' LIMIT 1"));
+        st->BindAll(from, to);
+        KS_ASSIGN_OR_RETURN(bool exists, st->Step());
+        if (exists) continue;
+      }
+      EdgeRow e;
+      e.id = NewId();
+      e.space_id = space_id;
+      e.start_node_id = from;
+      e.end_node_id = to;
+      e.kind = "wikilink";
+      e.description = link.target;
+      e.created_by = e.updated_by = user_id;
+      e.created_at = e.updated_at = now;
+      KS_RETURN_IF_ERROR(InsertEdge(db, e));
     }
-  }
-  for (const auto& [source, target] : links) {
-    auto from = node_of_source.find(source);
-    if (from == node_of_source.end()) continue;
-    std::string key = Lower(target);
-    auto to = by_name.find(key);
-    if (to == by_name.end()) to = by_name.find(PathStem(target));
-    if (to == by_name.end() || to->second == from->second) continue;
-    if (!have.emplace(from->second, to->second).second) continue;
-    EdgeRow e;
-    e.id = NewId();
-    e.space_id = space_id;
-    e.start_node_id = from->second;
-    e.end_node_id = to->second;
-    e.kind = "wikilink";
-    e.description = target;
-    e.created_by = e.updated_by = user_id;
-    e.created_at = e.updated_at = now;
-    KS_RETURN_IF_ERROR(InsertEdge(db, e));
   }
   return Status::Ok();
 }

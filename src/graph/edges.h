@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,14 @@ struct EdgeQuery {
 // Edges of live nodes only (unless include_deleted).
 Result<std::vector<EdgeRow>> ListEdges(store::Database& db, const EdgeQuery& q);
 
-// Creates the wikilink edges of a space that are missing: for every [[target]] a live source
-// writes, an edge from its source node to the source node whose title or path stem equals the
-// target (case-insensitive). Idempotent; called at the end of an ingest commit.
+// Creates the wikilink edges that `source_ids` (sources an ingest just processed) make possible:
+// for every [[target]] a live source writes, an edge from its source node to the earliest live
+// source node named like the target (store/terms.h: title or path stem, ASCII case-insensitive),
+// where the writer is one of source_ids or its link is by one of their names. Cost: index probes
+// per new source, name and link, not a read of the space. Idempotent; called at the end of an
+// ingest commit, after the sources' nodes and wikilink keys were written.
 Status SyncWikilinkEdges(store::Database& db, const std::string& space_id, const std::string& user_id,
-                         const std::string& now);
+                         const std::string& now, std::span<const std::string> source_ids);
 
 struct CommentRow {
   std::string id;

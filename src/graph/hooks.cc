@@ -30,8 +30,8 @@ Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, st
 }
 
 Status OnSourcesProcessed(store::Database& db, const std::string& space_id, const std::string& user_id,
-                          const std::string& now) {
-  return SyncWikilinkEdges(db, space_id, user_id, now);
+                          const std::string& now, std::span<const std::string> source_ids) {
+  return SyncWikilinkEdges(db, space_id, user_id, now, source_ids);
 }
 
 Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at) {

@@ -16,10 +16,10 @@ namespace kspace::graph {
 // with their chunks).
 Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, std::span<const store::ChunkRow> chunks,
                          const std::string& now);
-// A batch of a space's sources was processed: the space's missing wikilink edges. Once per batch,
-// not per source: it reads every source node and wikilink of the space.
+// A batch of a space's sources was processed (`source_ids`, after their nodes and wikilink keys
+// were written): the wikilink edges they make possible (SyncWikilinkEdges).
 Status OnSourcesProcessed(store::Database& db, const std::string& space_id, const std::string& user_id,
-                          const std::string& now);
+                          const std::string& now, std::span<const std::string> source_ids);
 // A source was soft-deleted (deleted_at set) or restored (nullopt): its nodes and their edges follow.
 Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at);
 // A source is about to be purged: nodes that must survive it are detached (the rest cascade).

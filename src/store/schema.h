@@ -12,7 +12,7 @@
 namespace kspace::store {
 
 // The version this build writes.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 // 'kspc' as a big-endian 32-bit integer.
 inline constexpr int kApplicationId = 0x6b737063;
 

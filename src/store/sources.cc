@@ -114,6 +114,14 @@ Result<std::optional<SourceRow>> FindLiveSourceByHash(Database& db, const std::s
 
 Result<std::vector<std::string>> DeleteSourceRows(Database& db, const std::string& space_id,
                                                   const std::optional<std::string>& source_id) {
+  {
+    // Two statements, so that each is an index range (one OR'd statement scanned the space).
+    KS_ASSIGN_OR_RETURN(CachedStatement keys, db.Prepare(
+        source_id ? "DELETE FROM wikilink_keys WHERE content_source_id = ?1"
+                  : "DELETE FROM wikilink_keys WHERE space_id = ?1"));
+    keys->Bind(1, source_id ? *source_id : space_id);
+    KS_RETURN_IF_ERROR(keys->Run());
+  }
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "DELETE FROM content_sources WHERE space_id = ?1 AND (?2 IS NULL OR id = ?2) "
       "RETURNING original_blob_hash, processed_blob_hash"));

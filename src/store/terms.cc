@@ -115,4 +115,84 @@ Result<std::vector<std::string>> SourceTags(Database& db, const std::string& sou
   return st->ReadTexts();
 }
 
+std::string WikilinkKey(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string WikilinkPathStem(std::string_view path) {
+  size_t slash = path.find_last_of('/');
+  std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  size_t dot = base.find_last_of('.');
+  if (dot != std::string_view::npos && dot > 0) base = base.substr(0, dot);
+  return WikilinkKey(base);
+}
+
+namespace {
+Status InsertWikilinkKey(Database& db, const std::string& space_id, const std::string& key, int kind,
+                         const std::string& source_id) {
+  if (key.empty()) return Status::Ok();
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "INSERT OR IGNORE INTO wikilink_keys(space_id, key, kind, content_source_id) VALUES (?, ?, ?, ?)"));
+  st->BindAll(space_id, key, int64_t{kind}, source_id);
+  return st->Run();
+}
+}  // namespace
+
+Status IndexSourceNames(Database& db, const std::string& space_id, const std::string& source_id,
+                        std::string_view title, const std::optional<std::string>& path) {
+  KS_RETURN_IF_ERROR(InsertWikilinkKey(db, space_id, WikilinkKey(title), 0, source_id));
+  if (path) KS_RETURN_IF_ERROR(InsertWikilinkKey(db, space_id, WikilinkPathStem(*path), 0, source_id));
+  return Status::Ok();
+}
+
+Status IndexLinkTarget(Database& db, const std::string& space_id, const std::string& source_id,
+                       std::string_view target) {
+  KS_RETURN_IF_ERROR(InsertWikilinkKey(db, space_id, WikilinkKey(target), 1, source_id));
+  return InsertWikilinkKey(db, space_id, WikilinkPathStem(target), 1, source_id);
+}
+
+Status ReplaceWikilinkKeys(Database& db, const std::string& space_id, const std::string& source_id,
+                           std::string_view title, const std::optional<std::string>& path,
+                           std::span<const SourceLink> links) {
+  KS_ASSIGN_OR_RETURN(CachedStatement del, db.Prepare("DELETE FROM wikilink_keys WHERE content_source_id = ?"));
+  del->Bind(1, source_id);
+  KS_RETURN_IF_ERROR(del->Run());
+  KS_RETURN_IF_ERROR(IndexSourceNames(db, space_id, source_id, title, path));
+  for (const SourceLink& l : links) {
+    if (l.kind == "wikilink") KS_RETURN_IF_ERROR(IndexLinkTarget(db, space_id, source_id, l.target));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> SourceNameKeys(Database& db, const std::string& source_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT key FROM wikilink_keys WHERE content_source_id = ? AND kind = 0 ORDER BY key"));
+  st->Bind(1, source_id);
+  std::vector<std::string> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(st->Text(0));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SourcesLinkingBy(Database& db, const std::string& space_id, const std::string& key) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
+      "SELECT content_source_id FROM wikilink_keys WHERE space_id = ? AND key = ? AND kind = 1 "
+      "ORDER BY content_source_id"));
+  st->BindAll(space_id, key);
+  std::vector<std::string> out;
+  for (;;) {
+    KS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(st->Text(0));
+  }
+  return out;
+}
+
 }  // namespace kspace::store

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <span>
 #include <string>
@@ -47,5 +48,31 @@ Status ReplaceSourceLinks(Database& db, const std::string& source_id, std::span<
 Result<std::vector<SourceLink>> SourceLinks(Database& db, const std::string& source_id);
 // Distinct tags of a source (kind = 'tag'), for filters.
 Result<std::vector<std::string>> SourceTags(Database& db, const std::string& source_id);
+
+// ---- What [[wikilinks]] resolve by (schema v6) ---------------------------------------------------
+// A wikilink [[T]] reaches the earliest live source whose title or path stem equals
+// WikilinkKey(T), else one whose title or path stem equals WikilinkPathStem(T) ([[notes/Page.md]]
+// reaches "Page"). wikilink_keys holds both sides so that the graph layer resolves with index
+// probes (graph/edges.h): kind 0 rows are the names a source answers to, kind 1 rows the keys its
+// wikilinks resolve by. Rows are written with the source's links and removed with its row.
+
+// ASCII lower case ("Some Page" -> "some page"): what SQLite's lower() and NOCASE fold, too.
+std::string WikilinkKey(std::string_view name);
+// The lower-cased file name without its extension: "notes/Some Page.md" -> "some page".
+std::string WikilinkPathStem(std::string_view path);
+// Adds the names of a source (its title's key and its path's stem; empty keys are skipped).
+Status IndexSourceNames(Database& db, const std::string& space_id, const std::string& source_id,
+                        std::string_view title, const std::optional<std::string>& path);
+// Adds the keys a wikilink target of the source resolves by.
+Status IndexLinkTarget(Database& db, const std::string& space_id, const std::string& source_id,
+                       std::string_view target);
+// Replaces every wikilink_keys row of the source with its current names and wikilink targets.
+Status ReplaceWikilinkKeys(Database& db, const std::string& space_id, const std::string& source_id,
+                           std::string_view title, const std::optional<std::string>& path,
+                           std::span<const SourceLink> links);
+// The names (kind 0 keys) of a source.
+Result<std::vector<std::string>> SourceNameKeys(Database& db, const std::string& source_id);
+// The sources of the space with a wikilink that resolves by `key` (kind 1), in id order.
+Result<std::vector<std::string>> SourcesLinkingBy(Database& db, const std::string& space_id, const std::string& key);
 
 }  // namespace kspace::store

@@ -53,8 +53,16 @@ for (const f of fixtures) {
         assert.equal((await store.map.edges(space.id)).filter((e) => e.label === 'supports').length, 1);
       }
       // The migrated store is fully writable, including what later versions added.
-      await store.addSource(space.id, { title: 'after migration', text: 'new', mediaType: 'text', origin: 'paste' });
+      await store.addSource(space.id, { title: 'after migration', text: 'new, see [[markdown NOTE]]', mediaType: 'text', origin: 'paste' });
       assert.equal((await store.getSpace(space.id)).documentCount, 3);
+      if (version !== 2) {
+        // A new link reaches an old source by name (v6 indexed the names of every earlier source).
+        // (Sources of a v2 store have no map nodes: v3 made nodes only for sources processed after it.)
+        const nodes = await store.map.nodes(space.id, { kind: 'source' });
+        const title = new Map(nodes.map((n) => [n.id, n.title]));
+        const links = (await store.map.edges(space.id, { kinds: ['wikilink'] })).map((e) => `${title.get(e.from)} -> ${title.get(e.to)}`);
+        assert.ok(links.includes('after migration -> Markdown note'), links.join('; '));
+      }
       const chat = await store.chat.createSession(space.id, { title: 'after migration' });
       assert.equal((await store.chat.sessions({ spaceId: space.id })).some((c) => c.id === chat.id), true);
       await store.map.layout(space.id, { projection: 'pca', clusters: 'none' });

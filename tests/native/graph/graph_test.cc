@@ -1,13 +1,24 @@
 // src/graph natively: JSON Canvas validation, the node hierarchy (depths, cycles, detaching),
 // the model registry, concept extraction, and the map API end to end on an in-memory store.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine.h"
 #include "graph/canvas.h"
 #include "graph/concepts.h"
+#include "graph/edges.h"
 #include "store/memory_backend.h"
+#include "store/posix_backend.h"
+#include "store/store.h"
 
 namespace kspace {
 namespace {
@@ -169,6 +180,116 @@ TEST_F(MapApiTest, LayoutRegistryPlacementAndLocks) {
   json placed = Ok("mapPlace", {{"spaceId", space_}});
   EXPECT_EQ(placed["placed"], 1);
   EXPECT_FALSE(Ok("mapConcepts", {{"spaceId", space_}}).empty());
+}
+
+// Wikilink edges are made incrementally (graph/edges.h): a new source's links resolve at once, and
+// so do links written earlier to a name that only now exists, by title or path stem, in any case.
+TEST_F(MapApiTest, WikilinksResolveWhicheverSideComesFirst) {
+  auto add = [&](const std::string& title, const std::string& text, const std::string& path = "") {
+    json args = {{"spaceId", space_}, {"title", title}, {"text", text}, {"mediaType", "document"}, {"origin", "upload"}};
+    if (!path.empty()) args["path"] = path;
+    json src = Ok("addSource", args);
+    EXPECT_EQ(src["status"], "processed") << src.dump();
+    return src["id"].get<std::string>();
+  };
+  auto node_of = [&](const std::string& source_id) {
+    for (const json& n : Ok("mapNodes", {{"spaceId", space_}, {"kind", "source"}})) {
+      if (n["contentSourceId"] == source_id) return n["id"].get<std::string>();
+    }
+    return std::string();
+  };
+  // "from -> to" for every live wikilink edge, sorted.
+  auto edges = [&]() {
+    std::vector<std::string> out;
+    std::map<std::string, std::string> title_of;
+    for (const json& n : Ok("mapNodes", {{"spaceId", space_}, {"kind", "source"}})) {
+      title_of[n["id"]] = n["title"];
+    }
+    for (const json& e : Ok("mapEdges", {{"spaceId", space_}, {"kinds", {"wikilink"}}})) {
+      out.push_back(title_of[e["from"]] + " -> " + title_of[e["to"]]);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  std::string a = add("Alpha", "# Alpha\n\nSee [[Beta]], [[notes/Gamma.md|the gamma note]] and [[Alpha]] itself.");
+  EXPECT_EQ(edges(), V{}) << "nothing to link to yet; a self-link is no edge";
+  std::string b = add("beta", "# beta\n\nNo links here.");
+  EXPECT_EQ(edges(), (V{"Alpha -> beta"})) << "an earlier link reaches a later source, case-insensitively";
+  add("Something else", "# Something\n\nText.", "notes/gamma.md");
+  EXPECT_EQ(edges(), (V{"Alpha -> Something else", "Alpha -> beta"})) << "by path stem";
+  add("Delta", "# Delta\n\nBack to [[BETA]] and [[alpha]].");
+  EXPECT_EQ(edges(), (V{"Alpha -> Something else", "Alpha -> beta", "Delta -> Alpha", "Delta -> beta"}));
+  // The same text again (a new source, duplicates kept) makes no second edge for the same pair.
+  std::string d2 = add("Delta", "# Delta\n\nBack to [[BETA]] and [[alpha]] again.");
+  EXPECT_EQ(edges().size(), 6u) << "the second Delta links too";
+  // The target deleted: its edges leave the map; a new source with its name takes the links over.
+  Ok("deleteSource", {{"sourceId", b}});
+  EXPECT_EQ(edges(), (V{"Alpha -> Something else", "Delta -> Alpha", "Delta -> Alpha"}));
+  std::string b2 = add("Beta", "# Beta\n\nThe second beta.");
+  EXPECT_EQ(edges(), (V{"Alpha -> Beta", "Alpha -> Something else", "Delta -> Alpha", "Delta -> Alpha", "Delta -> Beta",
+                        "Delta -> Beta"}));
+  // Purging the old target keeps the links to the new one; purging a writer drops its edges.
+  Ok("purgeSource", {{"sourceId", b}});
+  Ok("deleteSource", {{"sourceId", d2}});
+  Ok("purgeSource", {{"sourceId", d2}});
+  EXPECT_EQ(edges(), (V{"Alpha -> Beta", "Alpha -> Something else", "Delta -> Alpha", "Delta -> Beta"}));
+  EXPECT_FALSE(node_of(a).empty());
+  EXPECT_FALSE(node_of(b2).empty());
+}
+
+// The wikilink sync's statements are index probes: none walks a space's nodes, sources, links or
+// edges (the sync runs on every ingest; reading the space made adding one note to a 20k-source
+// space cost 180 ms in wasm).
+TEST(Wikilinks, SyncStatementsAreIndexProbes) {
+  auto dir = std::filesystem::temp_directory_path() / ("ks-graph-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "links.kspace").string();
+  std::filesystem::remove(path);
+  std::string space, source;
+  {
+    Engine::Options o;
+    o.store.filename = path;
+    auto e = Engine::Open(std::make_unique<store::PosixBackend>(), o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    Reply r = (*e)->Call("createSpace", R"({"title":"S"})", {});
+    ASSERT_TRUE(r.status.ok());
+    space = json::parse(r.json)["id"];
+    for (int i = 0; i < 3; ++i) {
+      json args = {{"spaceId", space}, {"title", "n" + std::to_string(i)}, {"mediaType", "document"},
+                   {"origin", "upload"}, {"text", "# N\n\nSee [[n" + std::to_string((i + 1) % 3) + "]] and [[dir/n9.md]]."}};
+      r = (*e)->Call("addSource", args.dump(), {});
+      ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+      source = json::parse(r.json)["id"];
+    }
+    ASSERT_TRUE((*e)->Close().ok());
+  }
+  store::StoreOptions so;
+  so.filename = path;
+  auto st = store::Store::Open(std::make_unique<store::PosixBackend>(), so);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  store::Database& db = (*st)->db();
+  const std::string ids[] = {source};
+  ASSERT_TRUE(graph::SyncWikilinkEdges(db, space, "u", "2026-01-01T00:00:00.000Z", ids).ok());
+  int checked = 0;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s; s = sqlite3_next_stmt(db.handle(), s)) {
+    const std::string sql = sqlite3_sql(s);
+    if (sql.find("wikilink") == std::string::npos && sql.find("FROM nodes") == std::string::npos) continue;
+    auto plan_st = db.PrepareUncached("EXPLAIN QUERY PLAN " + sql);
+    ASSERT_TRUE(plan_st.ok()) << plan_st.status().ToString();
+    std::string plan;
+    for (;;) {
+      auto row = plan_st->Step();
+      ASSERT_TRUE(row.ok());
+      if (!*row) break;
+      plan += plan_st->Text(3) + "\n";
+    }
+    EXPECT_EQ(plan.find("SCAN"), std::string::npos) << sql << "\n" << plan;
+    EXPECT_EQ(plan.find("nodes_by_space"), std::string::npos) << sql << "\n" << plan;
+    ++checked;
+  }
+  EXPECT_GE(checked, 5) << "the sync's statements were not found";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
