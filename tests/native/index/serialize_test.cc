@@ -150,6 +150,24 @@ TEST(Serialize, LoadedIndexKeepsWorking) {
   }
 }
 
+// A loaded index has room for 1/8 more vectors, so the first adds after a load (the change log
+// replayed on open, the next ingest) do not reallocate and copy the whole graph.
+TEST(Serialize, LoadedIndexHasRoomForMore) {
+  const size_t dim = 16, n = 2000;
+  auto index = Build(n, dim, Encoding::kInt8);
+  auto bytes = index->Serialize();
+  ASSERT_TRUE(bytes.ok());
+  auto loaded = std::move(VectorIndex::Deserialize(*bytes)).value();
+  const size_t cap = loaded->capacity();
+  EXPECT_GE(cap, n + n / 8);
+  const auto more = Clustered(n / 8, dim, 6, 0.3f, 9);
+  for (size_t i = 0; i < n / 8; ++i) {
+    ASSERT_TRUE(loaded->Add(10000 + i, std::span<const float>(more.data() + i * dim, dim)).ok());
+  }
+  EXPECT_EQ(loaded->capacity(), cap) << "grew (reallocated) within the headroom";
+  EXPECT_EQ(loaded->size(), n + n / 8);
+}
+
 TEST(Serialize, EmptyIndexRoundTrips) {
   IndexParams p;
   p.dim = 7;
