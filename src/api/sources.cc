@@ -161,6 +161,11 @@ Result<json> SetSourceDeleted(Context& ctx, Args& a, bool deleted) {
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
   KS_RETURN_IF_ERROR(store::UpdateSource(ctx.db(), row));
   KS_RETURN_IF_ERROR(graph::OnSourceDeleted(ctx.db(), id, row.deleted_at));  // map
+  if (!deleted && row.status == "processed") {
+    // Links made while it was away: its own to sources ingested meanwhile, and theirs to it.
+    const std::string ids[] = {id};
+    KS_RETURN_IF_ERROR(graph::OnSourcesProcessed(ctx.db(), row.space_id, ctx.profile_id(), now, ids));  // map
+  }
   KS_RETURN_IF_ERROR(store::AdjustSpaceUsage(ctx.db(), row.space_id, deleted ? -1 : 1,
                                              deleted ? -row.total_size_bytes : row.total_size_bytes, now,
                                              ctx.profile_id()));

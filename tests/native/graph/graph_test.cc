@@ -234,6 +234,15 @@ TEST_F(MapApiTest, WikilinksResolveWhicheverSideComesFirst) {
   Ok("deleteSource", {{"sourceId", d2}});
   Ok("purgeSource", {{"sourceId", d2}});
   EXPECT_EQ(edges(), (V{"Alpha -> Beta", "Alpha -> Something else", "Delta -> Alpha", "Delta -> Beta"}));
+  // Links made while a source was deleted appear when it is restored, in both directions.
+  std::string echo = add("Echo", "# Echo\n\nSee [[Foxtrot]].");
+  Ok("deleteSource", {{"sourceId", echo}});
+  add("Foxtrot", "# Foxtrot\n\nNo links.");
+  add("Golf", "# Golf\n\nSee [[echo]].");
+  EXPECT_EQ(edges().size(), 4u) << "nothing new while Echo is deleted";
+  Ok("restoreSource", {{"sourceId", echo}});
+  EXPECT_EQ(edges(), (V{"Alpha -> Beta", "Alpha -> Something else", "Delta -> Alpha", "Delta -> Beta", "Echo -> Foxtrot",
+                        "Golf -> Echo"}));
   EXPECT_FALSE(node_of(a).empty());
   EXPECT_FALSE(node_of(b2).empty());
 }
