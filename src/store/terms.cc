@@ -172,13 +172,7 @@ Result<std::vector<std::string>> SourceNameKeys(Database& db, const std::string&
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT key FROM wikilink_keys WHERE content_source_id = ? AND kind = 0 ORDER BY key"));
   st->Bind(1, source_id);
-  std::vector<std::string> out;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(st->Text(0));
-  }
-  return out;
+  return st->ReadTexts();
 }
 
 Result<std::vector<std::string>> SourcesLinkingBy(Database& db, const std::string& space_id, const std::string& key) {
@@ -186,13 +180,7 @@ Result<std::vector<std::string>> SourcesLinkingBy(Database& db, const std::strin
       "SELECT content_source_id FROM wikilink_keys WHERE space_id = ? AND key = ? AND kind = 1 "
       "ORDER BY content_source_id"));
   st->BindAll(space_id, key);
-  std::vector<std::string> out;
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(st->Text(0));
-  }
-  return out;
+  return st->ReadTexts();
 }
 
 }  // namespace kspace::store
