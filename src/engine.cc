@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/ingest.h"
+#include "graph/hooks.h"  // map
 #include "search/fts_rank.h"
 #include "store/chunks.h"
 #include "util/clock.h"
@@ -68,6 +69,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<store::FileBackend>
   // The full-text ranking function must exist on the connection before anything queries it.
   so.on_connect = [](sqlite3* db) { return search::RegisterFtsFunctions(db); };
   KS_ASSIGN_OR_RETURN(engine->state_->store, store::Store::Open(std::move(backend), so));
+  KS_RETURN_IF_ERROR(graph::OnStoreOpened(engine->state_->store->db(), engine->state_->store->profile_id(),
+                                          NowTimestamp()));  // map
   if (options.external) {
     KS_RETURN_IF_ERROR(store::EnsureEmbeddingModel(engine->state_->store->db(),
                                                    store::EmbeddingModel{options.external->id,

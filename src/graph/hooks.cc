@@ -1,5 +1,8 @@
 #include "graph/hooks.h"
 
+#include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "graph/edges.h"
@@ -32,6 +35,36 @@ Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, st
 Status OnSourcesProcessed(store::Database& db, const std::string& space_id, const std::string& user_id,
                           const std::string& now, std::span<const std::string> source_ids) {
   return SyncWikilinkEdges(db, space_id, user_id, now, source_ids);
+}
+
+Status OnStoreOpened(store::Database& db, const std::string& user_id, const std::string& now) {
+  {
+    KS_ASSIGN_OR_RETURN(store::CachedStatement flag, db.Prepare(
+        "SELECT 1 FROM store_meta WHERE key = 'source_nodes_pending'"));
+    KS_ASSIGN_OR_RETURN(bool pending, flag->Step());
+    if (!pending) return Status::Ok();
+  }
+  KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
+  std::vector<std::string> ids;
+  {
+    KS_ASSIGN_OR_RETURN(store::Statement st, db.PrepareUncached(
+        "SELECT id FROM content_sources s WHERE status = 'processed' AND NOT EXISTS "
+        "(SELECT 1 FROM nodes n WHERE n.content_source_id = s.id AND n.kind = 'source') ORDER BY rowid"));
+    KS_ASSIGN_OR_RETURN(ids, st.ReadTexts());
+  }
+  std::map<std::string, std::vector<std::string>> by_space;
+  for (const std::string& id : ids) {
+    KS_ASSIGN_OR_RETURN(std::optional<store::SourceRow> row, store::FindSource(db, id));
+    if (!row) continue;
+    KS_ASSIGN_OR_RETURN(std::vector<store::ChunkRow> chunks, store::ChunksOfSource(db, id));
+    KS_RETURN_IF_ERROR(OnSourceProcessed(db, *row, chunks, now));
+    by_space[row->space_id].push_back(id);
+  }
+  for (const auto& [space_id, sources] : by_space) {
+    KS_RETURN_IF_ERROR(SyncWikilinkEdges(db, space_id, user_id, now, sources));
+  }
+  KS_RETURN_IF_ERROR(db.Exec("DELETE FROM store_meta WHERE key = 'source_nodes_pending'"));
+  return tx.Commit();
 }
 
 Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at) {
