@@ -82,7 +82,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
     release = () => releaseLockFile(lockPath, token);
   }
-  const worker = new Worker(options.workerUrl ?? new URL('../workers/node-worker.js', import.meta.url));
+  // The worker inherits the process's Node options, but --input-type (as in `node
+  // --input-type=module -e '...'`) is only valid for the main script's string input: a worker
+  // given it fails to start.
+  const execArgv = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
+  const worker = new Worker(options.workerUrl ?? new URL('../workers/node-worker.js', import.meta.url), { execArgv });
   let released = false;
   const gone = () => {
     if (!released) {

@@ -1,5 +1,6 @@
 // The public API in Node on a real file, through the worker and the WebAssembly engine.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -103,6 +104,18 @@ test('a stale lock left by a dead process is taken over', async () => {
   fs.writeFileSync(`${file}.lock`, '999999999\nsomeone\n');
   const s = await openStore({ path: file });
   await s.close();
+});
+
+test('a store opens from a script given on the command line (node --input-type=module -e)', () => {
+  const url = new URL('../../dist/js/node.js', import.meta.url).href;
+  const script = `const { openStore } = await import(${JSON.stringify(url)});
+    const s = await openStore({ memory: true });
+    const sp = await s.createSpace({ title: 'cli' });
+    console.log('spaces', (await s.listSpaces()).length, sp.title);
+    await s.close();`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /spaces 1 cli/);
 });
 
 test('memory stores work and vanish', async () => {
