@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "graph/nodes.h"
 #include "graph/sql_util.h"
 #include "store/terms.h"
 
@@ -126,13 +128,14 @@ Status SyncWikilinkEdges(store::Database& db, const std::string& space_id, const
   auto node_named = [&](const std::string& key) -> Result<std::string> {
     auto it = named.find(key);
     if (it != named.end()) return it->second;
+    // A source node is deleted exactly when its source is (SetSourceNodesDeleted; the map API
+    // refuses to delete one on its own), so the nodes alone say which named sources are live.
     // CROSS JOIN fixes the order: from the name's few rows outwards. Left to itself, the planner
     // walked the space's nodes in rowid order to satisfy ORDER BY ... LIMIT 1.
     KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
-        "SELECT n.id FROM wikilink_keys k CROSS JOIN content_sources s ON s.id = k.content_source_id "
-        "CROSS JOIN nodes n ON n.content_source_id = s.id "
-        "WHERE k.space_id = ?1 AND k.key = ?2 AND k.kind = 0 AND s.deleted_at IS NULL "
-        "AND n.space_id = ?1 AND n.kind = 'source' ORDER BY n.rowid LIMIT 1"));
+        "SELECT n.id FROM wikilink_keys k CROSS JOIN nodes n ON n.content_source_id = k.content_source_id "
+        "WHERE k.space_id = ?1 AND k.key = ?2 AND k.kind = 0 "
+        "AND n.space_id = ?1 AND n.kind = 'source' AND n.deleted_at IS NULL ORDER BY n.rowid LIMIT 1"));
     st->BindAll(space_id, key);
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
     std::string node = row ? st->Text(0) : std::string();
@@ -140,17 +143,9 @@ Status SyncWikilinkEdges(store::Database& db, const std::string& space_id, const
     return node;
   };
   for (const std::string& source : todo) {
-    std::string from;
-    {
-      KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(
-          "SELECT n.id FROM nodes n JOIN content_sources s ON s.id = n.content_source_id "
-          "WHERE n.content_source_id = ?1 AND n.space_id = ?2 AND n.kind = 'source' AND s.deleted_at IS NULL "
-          "ORDER BY n.rowid LIMIT 1"));
-      st->BindAll(source, space_id);
-      KS_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) continue;  // deleted, or not processed
-      from = st->Text(0);
-    }
+    KS_ASSIGN_OR_RETURN(std::optional<NodeRow> node, FindSourceNode(db, source));
+    if (!node || node->deleted_at || node->space_id != space_id) continue;  // deleted, or not processed
+    const std::string& from = node->id;
     KS_ASSIGN_OR_RETURN(std::vector<store::SourceLink> links, store::SourceLinks(db, source));
     for (const store::SourceLink& link : links) {
       if (link.kind != "wikilink") continue;

@@ -7,6 +7,7 @@
 
 #include "graph/edges.h"
 #include "graph/nodes.h"
+#include "store/schema.h"
 
 namespace kspace::graph {
 
@@ -38,12 +39,8 @@ Status OnSourcesProcessed(store::Database& db, const std::string& space_id, cons
 }
 
 Status OnStoreOpened(store::Database& db, const std::string& user_id, const std::string& now) {
-  {
-    KS_ASSIGN_OR_RETURN(store::CachedStatement flag, db.Prepare(
-        "SELECT 1 FROM store_meta WHERE key = 'source_nodes_pending'"));
-    KS_ASSIGN_OR_RETURN(bool pending, flag->Step());
-    if (!pending) return Status::Ok();
-  }
+  KS_ASSIGN_OR_RETURN(bool pending, store::HasMarker(db, store::kSourceNodesPending));
+  if (!pending) return Status::Ok();
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(db));
   std::vector<std::string> ids;
   {
@@ -63,7 +60,7 @@ Status OnStoreOpened(store::Database& db, const std::string& user_id, const std:
   for (const auto& [space_id, sources] : by_space) {
     KS_RETURN_IF_ERROR(SyncWikilinkEdges(db, space_id, user_id, now, sources));
   }
-  KS_RETURN_IF_ERROR(db.Exec("DELETE FROM store_meta WHERE key = 'source_nodes_pending'"));
+  KS_RETURN_IF_ERROR(store::ClearMarker(db, store::kSourceNodesPending));
   return tx.Commit();
 }
 

@@ -20,8 +20,9 @@ Status OnSourceProcessed(store::Database& db, const store::SourceRow& source, st
 // were written): the wikilink edges they make possible (SyncWikilinkEdges).
 Status OnSourcesProcessed(store::Database& db, const std::string& space_id, const std::string& user_id,
                           const std::string& now, std::span<const std::string> source_ids);
-// The store was opened (after its migrations): when a migration marked it, the sources processed
-// before the map existed (schema < 3) get their source and chunk nodes and wikilink edges, once.
+// The store was opened (after its migrations): when a migration marked it (store/schema.h,
+// kSourceNodesPending), processed sources without map nodes (those of a store that came from
+// schema v2, before the map existed) get their source and chunk nodes and wikilink edges, once.
 Status OnStoreOpened(store::Database& db, const std::string& user_id, const std::string& now);
 // A source was soft-deleted (deleted_at set) or restored (nullopt): its nodes and their edges follow.
 Status OnSourceDeleted(store::Database& db, const std::string& source_id, const std::optional<std::string>& deleted_at);

@@ -1301,7 +1301,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
     // Room for 1/8 more: a loaded index usually takes a few more vectors at once (the log written
     // after its snapshot, the next ingest), and growing by one slot reallocates and copies the
     // whole graph (30 ms of a 100k-vector reopen). Slots never used are never touched.
-    const size_t cap = std::min(std::max(n + n / 8 + 64, kMinCapacity), std::max(n, kMaxVectors));
+    const size_t cap = std::min(std::max(n + n / 8 + 64, kMinCapacity), kMaxVectors);  // n <= kMaxVectors
     impl->graph = NewGraph(impl->space.get(), cap, params);
     // A loaded index continues with a level generator seeded from (seed, count).
     impl->graph->level_generator_.seed(static_cast<unsigned>(params.seed + n));

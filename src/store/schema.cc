@@ -261,7 +261,9 @@ Status ApplyV6(Database& db) {
     if (!row) break;
     KS_RETURN_IF_ERROR(IndexLinkTarget(db, links.Text(0), links.Text(1), links.Text(2)));
   }
-  return Status::Ok();
+  // Sources processed before v3 (a store that came from v2) have no map nodes; making them needs
+  // the graph layer, so the engine does it on its next open (graph::OnStoreOpened).
+  return SetMarker(db, kSourceNodesPending);
 }
 
 struct Migration {
@@ -279,6 +281,24 @@ const Migration kMigrations[] = {
 };
 
 }  // namespace
+
+Status SetMarker(Database& db, std::string_view key) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, '1')"));
+  st->Bind(1, std::string(key));
+  return st->Run();
+}
+
+Result<bool> HasMarker(Database& db, std::string_view key) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT 1 FROM store_meta WHERE key = ?"));
+  st->Bind(1, std::string(key));
+  return st->Step();
+}
+
+Status ClearMarker(Database& db, std::string_view key) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("DELETE FROM store_meta WHERE key = ?"));
+  st->Bind(1, std::string(key));
+  return st->Run();
+}
 
 Result<int> SchemaVersion(Database& db) {
   KS_ASSIGN_OR_RETURN(int64_t v, db.QueryInt("PRAGMA user_version"));

@@ -7,6 +7,8 @@
 // version, and the migration tests open every one of them.
 #pragma once
 
+#include <string_view>
+
 #include "store/db.h"
 
 namespace kspace::store {
@@ -23,5 +25,13 @@ Status Migrate(Database& db, int target = kSchemaVersion);
 
 // The schema version recorded in `db` (0 for an empty database).
 Result<int> SchemaVersion(Database& db);
+
+// Markers in store_meta: work a migration leaves for a layer above the store (which checks the
+// marker when it opens the store, does the work and clears the marker in the same transaction).
+// v6 sets kSourceNodesPending: processed sources without map nodes get them (graph/hooks.h).
+inline constexpr std::string_view kSourceNodesPending = "source_nodes_pending";
+Status SetMarker(Database& db, std::string_view key);
+Result<bool> HasMarker(Database& db, std::string_view key);
+Status ClearMarker(Database& db, std::string_view key);
 
 }  // namespace kspace::store

@@ -166,12 +166,6 @@ CREATE INDEX comments_by_node ON comments(node_id);
 )sql";
 }  // namespace
 
-// Sources processed before v3 have no map nodes. Making them needs the graph layer, so the
-// migration only marks the store; the engine makes them when it opens it
-// (graph::OnStoreOpened, hooks.h).
-Status ApplyV3(Database& db) {
-  KS_RETURN_IF_ERROR(db.Exec(kSchemaV3));
-  return db.Exec("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('source_nodes_pending', '1')");
-}
+Status ApplyV3(Database& db) { return db.Exec(kSchemaV3); }
 
 }  // namespace kspace::store

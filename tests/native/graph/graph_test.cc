@@ -1,7 +1,6 @@
 // src/graph natively: JSON Canvas validation, the node hierarchy (depths, cycles, detaching),
 // the model registry, concept extraction, and the map API end to end on an in-memory store.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../query_plans.h"
 #include "engine.h"
 #include "graph/canvas.h"
 #include "graph/concepts.h"
@@ -280,24 +280,12 @@ TEST(Wikilinks, SyncStatementsAreIndexProbes) {
   store::Database& db = (*st)->db();
   const std::string ids[] = {source};
   ASSERT_TRUE(graph::SyncWikilinkEdges(db, space, "u", "2026-01-01T00:00:00.000Z", ids).ok());
-  int checked = 0;
-  for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s; s = sqlite3_next_stmt(db.handle(), s)) {
-    const std::string sql = sqlite3_sql(s);
-    if (sql.find("wikilink") == std::string::npos && sql.find("FROM nodes") == std::string::npos) continue;
-    auto plan_st = db.PrepareUncached("EXPLAIN QUERY PLAN " + sql);
-    ASSERT_TRUE(plan_st.ok()) << plan_st.status().ToString();
-    std::string plan;
-    for (;;) {
-      auto row = plan_st->Step();
-      ASSERT_TRUE(row.ok());
-      if (!*row) break;
-      plan += plan_st->Text(3) + "\n";
-    }
+  auto plans = plans::PreparedPlans(db, {"wikilink", "FROM nodes"});
+  for (const auto& [sql, plan] : plans) {
     EXPECT_EQ(plan.find("SCAN"), std::string::npos) << sql << "\n" << plan;
     EXPECT_EQ(plan.find("nodes_by_space"), std::string::npos) << sql << "\n" << plan;
-    ++checked;
   }
-  EXPECT_GE(checked, 5) << "the sync's statements were not found";
+  EXPECT_GE(plans.size(), 5u) << "the sync's statements were not found";
   std::filesystem::remove_all(dir);
 }
 

@@ -1,12 +1,12 @@
 // Native tests of src/store: the VFS over each backend, durability settings, schema, digests.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include "../query_plans.h"
 #include "store/memory_backend.h"
 #include "store/posix_backend.h"
 #include "store/sources.h"
@@ -76,23 +76,11 @@ TEST(Store, UnfinishedSourcesAreAnIndexLookup) {
     EXPECT_TRUE(listed->empty());
   }
   // The plans of the statements SourcesWithStatus prepared (they stay cached in the connection).
-  int checked = 0;
-  for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s; s = sqlite3_next_stmt(db.handle(), s)) {
-    const std::string sql = sqlite3_sql(s);
-    if (sql.find("FROM content_sources WHERE status = ?1") == std::string::npos) continue;
-    auto st = db.PrepareUncached("EXPLAIN QUERY PLAN " + sql);
-    ASSERT_TRUE(st.ok()) << st.status().ToString();
-    std::string plan;
-    for (;;) {
-      auto row = st->Step();
-      ASSERT_TRUE(row.ok());
-      if (!*row) break;
-      plan += st->Text(3) + "\n";
-    }
+  auto plans = plans::PreparedPlans(db, {"FROM content_sources WHERE status = ?1"});
+  for (const auto& [sql, plan] : plans) {
     EXPECT_NE(plan.find("USING INDEX content_sources_unfinished"), std::string::npos) << sql << "\n" << plan;
-    ++checked;
   }
-  EXPECT_EQ(checked, 2);
+  EXPECT_EQ(plans.size(), 2u);
   auto bad = SourcesWithStatus(db, std::nullopt, "processed");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
