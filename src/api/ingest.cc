@@ -132,8 +132,7 @@ Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
   p.terms = analysis.DistinctTerms();
   KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), row.space_id));
   SpaceDf space_df(*terms);
-  std::vector<text::Keyphrase> phrases = analysis.Keyphrases(&space_df);
-  std::string summary = analysis.Summary({}, &space_df);
+  auto [phrases, summary] = analysis.KeyphrasesAndSummary(&space_df);
   std::vector<std::string> keywords;
   std::set<std::string> seen;
   json given = ParseStoredJson(row.keywords, json::array());

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <unordered_set>
 
 #include "text/markdown.h"
@@ -22,8 +23,8 @@ constexpr size_t kMaxKeywordBytes = 4u << 20;
 
 // Very common English words that are not stopwords: a weak prior against them when the space
 // has too few documents for IDF to know better.
-const std::unordered_set<std::string>& CommonStems() {
-  static const std::unordered_set<std::string> stems = [] {
+const std::unordered_set<std::string_view>& CommonStems() {
+  static const std::unordered_set<std::string_view> stems = [] {
     static constexpr std::string_view kWords[] = {
         "use", "used", "using", "uses", "new", "make", "made", "makes", "way", "ways", "time",
         "times", "also", "one", "two", "three", "first", "second", "like", "just", "get", "gets",
@@ -48,8 +49,11 @@ const std::unordered_set<std::string>& CommonStems() {
         "cause", "causes", "call", "called", "calls", "write", "written", "read", "add", "added",
         "adds", "put", "keep", "let", "lets", "try", "seem", "seems", "show", "shows", "find",
         "found", "help", "able", "next", "last", "later", "early", "real", "whole", "full"};
-    std::unordered_set<std::string> s;
-    for (std::string_view w : kWords) s.insert(StemEnglish(w));
+    // The stems live as long as the set (a static): views into them are the keys, so a lookup
+    // needs no string.
+    static std::deque<std::string> owned;
+    std::unordered_set<std::string_view> s;
+    for (std::string_view w : kWords) s.insert(owned.emplace_back(StemEnglish(w)));
     return s;
   }();
   return stems;
@@ -318,7 +322,7 @@ class IdfTable {
   double Get(int32_t term, std::string_view key) {
     double& v = cache_[static_cast<size_t>(term)];
     if (!std::isnan(v)) return v;
-    const double prior = CommonStems().count(std::string(key)) ? 0.35 : 1.0;
+    const double prior = CommonStems().count(key) ? 0.35 : 1.0;
     v = prior;
     if (n_ > 0) {
       const int d = std::clamp(df_->Df(key), 0, n_);
@@ -419,6 +423,9 @@ struct TextAnalysis::Impl {
   std::vector<int32_t> summary_terms;  // summary-local id -> term id
   std::vector<int32_t> local_of;       // term id -> summary-local id, or -1
   std::vector<int8_t> section_bonus;   // outline section -> -1 unknown, 0, 1
+
+  // Set only during KeyphrasesAndSummary: the IDF table both of its parts read.
+  mutable IdfTable* shared_idf = nullptr;
 
   std::string_view Term(int32_t id) const {
     const auto& [off, len] = term_at[static_cast<size_t>(id)];
@@ -677,7 +684,8 @@ std::vector<Keyphrase> TextAnalysis::Keyphrases(const DfSource* df,
   const Impl& a = *impl_;
   const int max_phrases = std::clamp(opts.max_phrases, 1, 100);
   const int max_ngram = std::clamp(opts.max_ngram, 1, 3);
-  IdfTable idf(df, a.term_at.size());
+  std::optional<IdfTable> own;
+  IdfTable& idf = a.shared_idf ? *a.shared_idf : own.emplace(df, a.term_at.size());
   struct Scored {
     int32_t cand;  // index = order of first occurrence
     double score;
@@ -747,6 +755,16 @@ std::vector<Keyphrase> TextAnalysis::Keyphrases(const DfSource* df,
   return out;
 }
 
+std::pair<std::vector<Keyphrase>, std::string> TextAnalysis::KeyphrasesAndSummary(
+    const DfSource* df, const KeyphraseOptions& kopts, const SummaryOptions& sopts) const {
+  if (!impl_) return {};
+  IdfTable idf(df, impl_->term_at.size());
+  impl_->shared_idf = &idf;
+  std::pair<std::vector<Keyphrase>, std::string> out{Keyphrases(df, kopts), Summary(sopts, df)};
+  impl_->shared_idf = nullptr;
+  return out;
+}
+
 std::string TextAnalysis::Summary(const SummaryOptions& opts, const DfSource* df) const {
   if (!impl_ || !(impl_->parts & kSummary) || impl_->sentences.empty()) return {};
   const Impl& a = *impl_;
@@ -755,7 +773,8 @@ std::string TextAnalysis::Summary(const SummaryOptions& opts, const DfSource* df
   const std::vector<Impl::Sentence>& sentences = a.sentences;
 
   // Weighted vectors: (1 + ln tf) * idf, their norms, and the centroid.
-  IdfTable idf(df, a.term_at.size());
+  std::optional<IdfTable> own;
+  IdfTable& idf = a.shared_idf ? *a.shared_idf : own.emplace(df, a.term_at.size());
   std::vector<double> idf_of(a.summary_terms.size());
   for (size_t i = 0; i < idf_of.size(); ++i) {
     idf_of[i] = idf.Get(a.summary_terms[i], a.Term(a.summary_terms[i]));

@@ -17,6 +17,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "text/document.h"
@@ -100,6 +101,11 @@ class TextAnalysis {
   std::vector<Keyphrase> Keyphrases(const DfSource* df, const KeyphraseOptions& opts = {}) const;
   // As Summarize(doc, opts, df).
   std::string Summary(const SummaryOptions& opts = {}, const DfSource* df = nullptr) const;
+  // Keyphrases(df, kopts) and Summary(sopts, df) at once, equal to the two calls: each term's
+  // document frequency is read from `df` once for both (lookups into a large space's table are a
+  // visible part of ingest time).
+  std::pair<std::vector<Keyphrase>, std::string> KeyphrasesAndSummary(
+      const DfSource* df, const KeyphraseOptions& kopts = {}, const SummaryOptions& sopts = {}) const;
 
  private:
   struct Impl;

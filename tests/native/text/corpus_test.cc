@@ -194,6 +194,38 @@ TEST(RfcCorpus, KeyphrasesOfTheNllRfcAreAboutBorrowsAndLifetimes) {
   EXPECT_FALSE(std::binary_search(terms.begin(), terms.end(), "the"));
 }
 
+// Ingest asks for both at once (one IDF table); the answers must be the separate calls' exactly.
+TEST(RfcCorpus, KeyphrasesAndSummaryTogetherEqualTheSeparateCalls) {
+  const Corpus& c = Rfcs();
+  if (c.docs.empty()) GTEST_SKIP();
+  MapDf df;
+  std::vector<Document> docs;
+  for (const auto& [name, bytes] : c.docs) {
+    Result<Document> r = ParseDocument(bytes, Format::kMarkdown, {});
+    ASSERT_TRUE(r.ok());
+    df.AddDocument(DistinctTerms(*r));
+    docs.push_back(std::move(r).value());
+  }
+  size_t compared = 0;
+  for (const Document& d : docs) {
+    const TextAnalysis a(d);
+    for (const DfSource* source : {static_cast<const DfSource*>(&df), static_cast<const DfSource*>(nullptr)}) {
+      const KeyphraseOptions ko;  // what ingest asks for
+      const SummaryOptions so;
+      const auto [phrases, summary] = a.KeyphrasesAndSummary(source, ko, so);
+      const std::vector<Keyphrase> alone = a.Keyphrases(source, ko);
+      ASSERT_EQ(phrases.size(), alone.size()) << d.title;
+      for (size_t i = 0; i < alone.size(); ++i) {
+        EXPECT_EQ(phrases[i].text, alone[i].text);
+        EXPECT_EQ(phrases[i].score, alone[i].score);
+      }
+      EXPECT_EQ(summary, a.Summary(so, source)) << d.title;
+      compared += alone.size();
+    }
+  }
+  EXPECT_GT(compared, 1000u);
+}
+
 TEST(Keywords, WorkWithoutASpaceAndOnTinyDocuments) {
   Result<Document> r = ParseDocument(
       "# Garden notes\n\nTomato plants need sun. Tomato plants need water every day. "
