@@ -27,13 +27,14 @@ export function resolveOpenOptions(
   if (options === undefined || options === null || typeof options !== 'object') {
     throw invalid('openStore needs an options object: { path }, { name } or { memory: true }', 'options');
   }
-  const { path, name, memory, maxSourceBytes, workerUrl, embedder, chunkTokens, chunkOverlap, schemaVersion, ...rest } = options;
+  const { path, name, memory, maxSourceBytes, workerUrl, embedder, chunkTokens, chunkOverlap, schemaVersion, ingestPipeline, ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
   assertJsonSafe({ path, name, memory, maxSourceBytes, chunkTokens, chunkOverlap, schemaVersion }, '');
   const given = [path !== undefined, name !== undefined, memory === true].filter(Boolean).length;
   if (given !== 1) throw invalid('give exactly one of path (Node), name (browser) or memory: true', 'path');
   if (memory !== undefined && typeof memory !== 'boolean') throw invalid('memory must be a boolean', 'memory');
+  if (ingestPipeline !== undefined && typeof ingestPipeline !== 'boolean') throw invalid('ingestPipeline must be a boolean', 'ingestPipeline');
   if (workerUrl !== undefined && typeof workerUrl !== 'string' && !(workerUrl instanceof URL)) {
     throw invalid('workerUrl must be a string or URL', 'workerUrl');
   }
@@ -67,5 +68,5 @@ export function resolveOpenOptions(
     checkEmbedder(embedder);
     engine.embedder = { id: embedder.id, dimensions: embedder.dimensions };
   }
-  return { open: { location, engine }, maxSourceBytes: max };
+  return { open: { location, engine, ingestPipeline: ingestPipeline ?? true }, maxSourceBytes: max };
 }

@@ -202,6 +202,12 @@ export interface OpenStoreOptions {
   schemaVersion?: number;
   /** Advanced: the worker script to run, when a bundler cannot resolve the default. */
   workerUrl?: string | URL;
+  /**
+   * Ingest of several batches with the built-in embedder parses and embeds the next batch in a
+   * second worker while the store's worker commits the current one (default true). False keeps
+   * one worker (less memory); the results are the same either way.
+   */
+  ingestPipeline?: boolean;
 }
 
 /** Options of long-running calls (ingest, reembed, layout). */
@@ -264,7 +270,10 @@ export interface IngestResult {
   failed: number;
   duplicates: number;
   bytes: number;
+  /** Stage times summed over batches; with the ingest pipeline, parse and embed ran beside commit. */
   timings: IngestProgress['timings'];
+  /** Batches parsed and embedded by the ingest pipeline's second worker (0: all in the store's worker). */
+  pipelinedBatches: number;
 }
 
 /** Conditions a search result must meet (all of them). */

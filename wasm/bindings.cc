@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "api/prepare.h"
 #include "engine.h"
 #include "js_backend.h"
 #include "store/memory_backend.h"
@@ -94,6 +95,50 @@ class WasmEngine {
   std::unique_ptr<Engine> engine_;
 };
 
+// The second worker's half of a pipelined ingest (src/api/prepare.h): no store, only the text
+// pipeline and the built-in embedder.
+//   const p = new Module.Preparer(openOptionsJson);   // the store's open options (chunk sizes)
+//   p.call('loadTerms', bytes) / p.call('prepare', bytes) -> { json, bytes? } | { error }
+class WasmPreparer {
+ public:
+  explicit WasmPreparer(const std::string& options_json) {
+    Result<Engine::Options> options = Engine::ParseOptions(options_json);
+    if (!options.ok()) {
+      status_ = options.status();
+      return;
+    }
+    preparer_ = std::make_unique<api::Preparer>(options->config);
+  }
+
+  val Call(const std::string& method, const val& bytes) {
+    try {
+      if (!preparer_) return ErrorVal(status_);
+      std::vector<uint8_t> input = CopyIn(bytes);
+      val out = val::object();
+      if (method == "loadTerms") {
+        if (Status s = preparer_->LoadTerms(input); !s.ok()) return ErrorVal(s);
+        out.set("json", std::string("{}"));
+        return out;
+      }
+      if (method == "prepare") {
+        Result<std::vector<uint8_t>> r = preparer_->Prepare(input);
+        if (!r.ok()) return ErrorVal(r.status());
+        out.set("json", "{\"parseMs\":" + std::to_string(preparer_->parse_ms()) +
+                            ",\"embedMs\":" + std::to_string(preparer_->embed_ms()) + "}");
+        out.set("bytes", val(emscripten::typed_memory_view(r->size(), r->data())).call<val>("slice"));
+        return out;
+      }
+      return ErrorVal(InvalidArgument("unknown method " + method, "method"));
+    } catch (const std::exception& e) {
+      return ErrorVal(Internal(std::string("prepare failed: ") + e.what()));
+    }
+  }
+
+ private:
+  Status status_;
+  std::unique_ptr<api::Preparer> preparer_;
+};
+
 std::string Version() { return Engine::Version(); }
 
 }  // namespace
@@ -101,10 +146,14 @@ std::string Version() { return Engine::Version(); }
 
 EMSCRIPTEN_BINDINGS(kspace_engine) {
   using kspace::wasm::WasmEngine;
+  using kspace::wasm::WasmPreparer;
   emscripten::function("version", &kspace::wasm::Version);
   emscripten::class_<WasmEngine>("Engine")
       .constructor<>()
       .function("open", &WasmEngine::Open)
       .function("call", &WasmEngine::Call)
       .function("close", &WasmEngine::Close);
+  emscripten::class_<WasmPreparer>("Preparer")
+      .constructor<std::string>()
+      .function("call", &WasmPreparer::Call);
 }

@@ -11,8 +11,15 @@ export interface WasmEngine {
   delete(): void;
 }
 
+/** The second worker's half of a pipelined ingest (src/api/prepare.h). */
+export interface WasmPreparer {
+  call(method: 'loadTerms' | 'prepare', bytes: Uint8Array): WireCallResult;
+  delete(): void;
+}
+
 export interface KspaceModule {
   Engine: new () => WasmEngine;
+  Preparer: new (optionsJson: string) => WasmPreparer;
   version(): string;
   ksBackends: Record<number, JsFileBackend>;
 }

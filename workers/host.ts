@@ -9,6 +9,7 @@ import { mapLayoutJob } from './map-jobs.js';
 import { chatSendJob } from './chat-jobs.js'; // chat
 import { lockJob, setProviderJob, unlockJob } from './providers.js'; // chat
 import type { FromWorker, JsFileBackend, StoreLocation, ToWorker, WireError, WorkerOpenOptions } from './protocol.js';
+import { PreparerClient, type PreparerWorker } from './prep.js';
 
 /** How the host talks to its client. */
 export interface Port {
@@ -38,6 +39,11 @@ export interface JobContext {
   callClient(kind: string, payload: unknown): Promise<unknown>;
   /** Lets other messages (searches, cancels) through between units of work. */
   yield(): Promise<void>;
+  /**
+   * The ingest pipeline's second worker (workers/prep.ts), started on first use and kept until the
+   * store closes; null where it cannot run (or the store was opened with ingestPipeline: false).
+   */
+  preparer(): Promise<PreparerClient | null>;
 }
 
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
@@ -47,6 +53,8 @@ export interface HostEnv {
   /** Instantiates the engine module, from `compiled` when the client shares one it compiled. */
   loadModule(compiled?: WebAssembly.Module): Promise<KspaceModule>;
   openFiles(location: StoreLocation): Promise<OpenedFiles>;
+  /** Starts the ingest pipeline's second worker; absent or null where workers cannot be nested. */
+  startPreparer?(): PreparerWorker | null;
 }
 
 export function toWireError(e: unknown, fallbackCode = 'INTERNAL'): WireError {
@@ -91,6 +99,13 @@ export class Host {
   private backendId = 0;
 
   private hasEmbedder = false;
+  /** The compiled module, when the client shared one (the second worker reuses it). */
+  private compiled: WebAssembly.Module | undefined;
+  /** The engine's open options, which the second worker's Preparer takes (chunk sizes). */
+  private engineOptions = '{}';
+  private pipeline = false;
+  /** undefined: not started yet; null: cannot be used. */
+  private preparerClient: Promise<PreparerClient | null> | undefined;
   private nextInternalJob = -1;
   /** The pending idle step that links vectors into their index graphs (see scheduleIndexing). */
   private indexTimer: ReturnType<typeof setTimeout> | null = null;
@@ -190,6 +205,7 @@ export class Host {
       },
       callClient: (kind, payload) => this.callClient(kind, payload),
       yield: () => new Promise((r) => setTimeout(r, 0)),
+      preparer: () => this.preparer(),
     };
     try {
       const value = await handler(ctx);
@@ -201,6 +217,26 @@ export class Host {
       finished();
       this.scheduleIndexing();
     }
+  }
+
+  private preparer(): Promise<PreparerClient | null> {
+    if (this.preparerClient === undefined) {
+      this.preparerClient = (async () => {
+        if (!this.pipeline || !this.env.startPreparer) return null;
+        let worker: PreparerWorker | null = null;
+        try {
+          worker = this.env.startPreparer();
+          if (!worker) return null;
+          const client = new PreparerClient(worker);
+          await client.init(this.engineOptions, this.compiled);
+          return client;
+        } catch {
+          worker?.terminate();
+          return null; // ingest runs in this worker alone
+        }
+      })();
+    }
+    return this.preparerClient.then((c) => (c && c.alive ? c : null));
   }
 
   /**
@@ -247,6 +283,9 @@ export class Host {
       }
       this.engine = engine;
       this.files = files;
+      this.compiled = compiled;
+      this.engineOptions = JSON.stringify(options.engine);
+      this.pipeline = options.ingestPipeline !== false;
       this.backendId = id;
       this.hasEmbedder = options.engine.embedder !== undefined;
       const openMs = performance.now() - t1;
@@ -281,6 +320,8 @@ export class Host {
 
   private close(): void {
     if (this.indexTimer !== null) clearTimeout(this.indexTimer);
+    void this.preparerClient?.then((c) => c?.terminate());
+    this.preparerClient = undefined;
     this.indexTimer = null;
     for (const cb of this.callbacks.values()) cb.reject(new WireFailure({ code: 'CLOSED', message: 'the store is closed' }));
     this.callbacks.clear();

@@ -48,20 +48,11 @@ async function embedOnPage(ctx: JobContext, texts: string[]): Promise<Uint8Array
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/**
- * Processes staged sources in batches until done; returns the final source rows by id. Stops
- * between batches when cancelled (throwing CANCELLED) and leaves the unprocessed ones staged.
- */
-async function processAll(
-  ctx: JobContext,
-  items: { id: string; bytes: number }[],
-  progress: IngestProgress | null,
-  report: () => void,
-): Promise<Map<string, SourceWire>> {
-  const done = new Map<string, SourceWire>();
+/** Staged sources in batches of the sizes ingestProcess takes (bounded bytes and count). */
+function batchesOf(items: { id: string; bytes: number }[]): { ids: string[]; bytes: number }[] {
+  const out: { ids: string[]; bytes: number }[] = [];
   let i = 0;
   while (i < items.length) {
-    ctx.checkCancelled();
     const batch: string[] = [];
     let bytes = 0;
     while (i < items.length && batch.length < PROCESS_BATCH_SOURCES && (batch.length === 0 || bytes + items[i]!.bytes <= PROCESS_BATCH_BYTES)) {
@@ -69,11 +60,48 @@ async function processAll(
       batch.push(items[i]!.id);
       i++;
     }
+    out.push({ ids: batch, bytes });
+  }
+  return out;
+}
+
+/**
+ * Processes staged sources in batches until done; returns the final source rows by id. Stops
+ * between batches when cancelled (throwing CANCELLED) and leaves the unprocessed ones staged.
+ * Given the space (an ingest), batches are pipelined when they can be (see pipelined).
+ */
+async function processAll(
+  ctx: JobContext,
+  items: { id: string; bytes: number }[],
+  progress: IngestProgress | null,
+  report: () => void,
+  spaceId?: string,
+  stats?: { pipelinedBatches: number },
+): Promise<Map<string, SourceWire>> {
+  const done = new Map<string, SourceWire>();
+  const batches = batchesOf(items);
+  const account = (r: BatchResult, batch: { ids: string[]; bytes: number }) => {
+    for (const s of r.sources ?? []) done.set(s.id, s);
+    if (progress) {
+      progress.stage = 'commit';
+      progress.sourcesDone += batch.ids.length;
+      progress.bytesDone += batch.bytes;
+      progress.chunks += r.chunks ?? 0;
+      progress.failed += r.failed ?? 0;
+      for (const k of ['parseMs', 'embedMs', 'indexMs', 'commitMs'] as const) progress.timings[k] += r.timings?.[k] ?? 0;
+      report();
+    }
+  };
+  let b = spaceId !== undefined && batches.length >= 2 ? await pipelined(ctx, spaceId, batches, progress, report, account) : 0;
+  if (stats) stats.pipelinedBatches = b;
+  for (; b < batches.length; b++) {
+    ctx.checkCancelled();
+    const batch = batches[b]!;
     if (progress) {
       progress.stage = 'parse';
       report();
     }
-    let r = ctx.call('ingestProcess', { sourceIds: batch }).value as BatchResult;
+    let r = ctx.call('ingestProcess', { sourceIds: batch.ids }).value as BatchResult;
     if (r.needVectors) {
       if (progress) {
         progress.stage = 'embed';
@@ -85,19 +113,81 @@ async function processAll(
       r = ctx.call('ingestProcess', { batchId: r.batchId }, vectors).value as BatchResult;
       r.timings = { ...(r.timings ?? {}), embedMs };
     }
-    for (const s of r.sources ?? []) done.set(s.id, s);
-    if (progress) {
-      progress.stage = 'commit';
-      progress.sourcesDone += batch.length;
-      progress.bytesDone += bytes;
-      progress.chunks += r.chunks ?? 0;
-      progress.failed += r.failed ?? 0;
-      for (const k of ['parseMs', 'embedMs', 'indexMs', 'commitMs'] as const) progress.timings[k] += r.timings?.[k] ?? 0;
-      report();
-    }
+    account(r, batch);
     await ctx.yield();
   }
   return done;
+}
+
+/**
+ * The ingest pipeline: while this worker commits batch i, the second worker (workers/prep.ts)
+ * parses, analyses and embeds batch i+1, which was handed to it (ingestProcess { handOff }) with
+ * the space's term statistics; its answer is committed as it is (ingestProcess { prepared }), so
+ * the store ends as after a serial ingest. Returns how many batches it processed: the rest go
+ * through the serial loop, e.g. all of them when the space embeds on the page or there is no
+ * second worker, and those after a failure of the second worker.
+ */
+async function pipelined(
+  ctx: JobContext,
+  spaceId: string,
+  batches: { ids: string[]; bytes: number }[],
+  progress: IngestProgress | null,
+  report: () => void,
+  account: (r: BatchResult, batch: { ids: string[]; bytes: number }) => void,
+): Promise<number> {
+  const prep = await ctx.preparer();
+  if (!prep) return 0;
+  try {
+    const terms = ctx.call('ingestTermStats', { spaceId }).bytes ?? new Uint8Array(0);
+    await prep.loadTerms(terms);
+  } catch {
+    return 0;
+  }
+  type Handed = { batchId: number; work: Promise<{ bytes: Uint8Array; timings: { parseMs?: number; embedMs?: number } }> } | { result: BatchResult };
+  const handOff = (b: number): Handed => {
+    const r = ctx.call('ingestProcess', { sourceIds: batches[b]!.ids, handOff: true });
+    const v = r.value as BatchResult & { handOff?: boolean; batchId?: number };
+    if (!v.handOff || !r.bytes) return { result: v }; // nothing left to process in it
+    const work = prep.prepare(r.bytes);
+    work.catch(() => {}); // awaited below, or abandoned on cancel
+    return { batchId: v.batchId!, work };
+  };
+  let next: Handed;
+  try {
+    next = handOff(0);
+  } catch (e) {
+    if ((e as WireError).code === 'FAILED_PRECONDITION') return 0; // not the built-in model
+    throw e;
+  }
+  for (let b = 0; b < batches.length; b++) {
+    ctx.checkCancelled();
+    if (progress) {
+      progress.stage = 'parse';
+      report();
+    }
+    const current = next;
+    let prepared: { bytes: Uint8Array; timings: { parseMs?: number; embedMs?: number } } | null = null;
+    if ('work' in current) {
+      try {
+        prepared = await current.work;
+      } catch {
+        return b; // the second worker failed: this batch and the rest, serially (still staged)
+      }
+      ctx.checkCancelled();
+    }
+    // Hand the next batch over before committing this one, so that both run at once.
+    if (b + 1 < batches.length) next = handOff(b + 1);
+    let r: BatchResult;
+    if ('work' in current) {
+      r = ctx.call('ingestProcess', { batchId: current.batchId, prepared: true }, prepared!.bytes).value as BatchResult;
+      r.timings = { ...(r.timings ?? {}), parseMs: prepared!.timings.parseMs ?? 0, embedMs: prepared!.timings.embedMs ?? 0 };
+    } else {
+      r = current.result;
+    }
+    account(r, batches[b]!);
+    await ctx.yield();
+  }
+  return batches.length;
 }
 
 /**
@@ -158,8 +248,9 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
 
   // 2. Process in batches.
   let processed: Map<string, SourceWire>;
+  const stats = { pipelinedBatches: 0 };
   try {
-    processed = await processAll(ctx, todo.map((s) => ({ id: s.id, bytes: s.totalSizeBytes })), progress, report);
+    processed = await processAll(ctx, todo.map((s) => ({ id: s.id, bytes: s.totalSizeBytes })), progress, report, spaceId, stats);
   } catch (e) {
     const left = todo.map((s) => s.id);
     try {
@@ -186,7 +277,10 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
     const p = processed.get(s.id) ?? s;
     return s.duplicate ? { ...p, duplicate: true } : p;
   });
-  return { sources: out, chunks: progress.chunks, failed: progress.failed, duplicates: progress.duplicates, bytes: bytesTotal, timings: progress.timings };
+  return {
+    sources: out, chunks: progress.chunks, failed: progress.failed, duplicates: progress.duplicates, bytes: bytesTotal,
+    timings: progress.timings, pipelinedBatches: stats.pipelinedBatches,
+  };
 }
 
 /** addSource / addSources: the engine stages and, with the built-in model, processes; else we finish. */

@@ -1,11 +1,12 @@
 // Node worker entry: hosts the engine over ordinary files (or memory) in a worker thread, so long
 // engine calls never block the application's event loop. Started by js/node.ts.
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import createKspaceModule from '../wasm/kspace.js';
 import { Host, instantiateFrom, type OpenedFiles, type Port } from './host.js';
 import { NodeFsBackend } from './node-backend.js';
-import type { FromWorker, StoreLocation, ToWorker } from './protocol.js';
+import type { PreparerWorker } from './prep.js';
+import type { FromWorker, PrepReply, StoreLocation, ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('node-worker.js must run in a worker thread');
 const parent = parentPort;
@@ -34,4 +35,20 @@ new Host(port, {
       ? createKspaceModule({ instantiateWasm: instantiateFrom(compiled) })
       : createKspaceModule({ wasmBinary: fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url)) }),
   openFiles,
+  // The ingest pipeline's second worker: a worker thread of this worker thread.
+  startPreparer: (): PreparerWorker => {
+    const w = new Worker(new URL('./node-prep-worker.js', import.meta.url));
+    w.unref(); // never keeps the process alive; the store's worker holds it while it waits
+    let onError: ((message: string) => void) | null = null;
+    w.on('error', (e: Error) => onError?.(e.message));
+    w.on('exit', (code: number) => onError?.(`exited with code ${code}`));
+    return {
+      post: (msg, transfer) => w.postMessage(msg, transfer ?? []),
+      onMessage: (handler) => w.on('message', (msg: PrepReply) => handler(msg)),
+      onError: (handler) => {
+        onError = handler;
+      },
+      terminate: () => void w.terminate(),
+    };
+  },
 });

@@ -22,7 +22,17 @@ export interface WorkerOpenOptions {
   location: StoreLocation;
   /** Engine options passed through to C++ (see Engine::ParseOptions). */
   engine: Record<string, unknown>;
+  /** Whether a multi-batch ingest may prepare batches in a second worker (workers/prep.ts). */
+  ingestPipeline?: boolean;
 }
+
+/** To the ingest pipeline's second worker (workers/prep.ts), answered by PrepReply in order. */
+export type ToPrep =
+  | { id: number; method: 'init'; options: string; wasmModule?: WebAssembly.Module }
+  | { id: number; method: 'loadTerms' | 'prepare'; bytes: Uint8Array };
+export type PrepReply =
+  | { id: number; ok: true; json: string; bytes?: Uint8Array }
+  | { id: number; ok: false; error: WireError };
 
 export interface OpenedInfo {
   engineVersion: string;

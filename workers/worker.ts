@@ -3,7 +3,8 @@
 import createKspaceModule from '../wasm/kspace.js';
 import { Host, instantiateFrom, type OpenedFiles, type Port } from './host.js';
 import { acquireWebLock, checkStoreName, OpfsPoolBackend, storeDirectory } from './opfs-backend.js';
-import type { FromWorker, StoreLocation, ToWorker } from './protocol.js';
+import type { PreparerWorker } from './prep.js';
+import type { FromWorker, PrepReply, StoreLocation, ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(msg: unknown, transfer?: ArrayBuffer[]): void;
@@ -44,7 +45,24 @@ async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
   }
 }
 
+// The ingest pipeline's second worker: a nested dedicated worker.
+function startPreparer(): PreparerWorker | null {
+  if (typeof Worker === 'undefined') return null;
+  const w = new Worker(new URL('./prep-worker.js', import.meta.url), { type: 'module' });
+  let onError: ((message: string) => void) | null = null;
+  w.addEventListener('error', (e) => onError?.(e.message || 'worker error'));
+  return {
+    post: (msg, transfer) => w.postMessage(msg, transfer ?? []),
+    onMessage: (handler) => w.addEventListener('message', (e: MessageEvent<PrepReply>) => handler(e.data)),
+    onError: (handler) => {
+      onError = handler;
+    },
+    terminate: () => w.terminate(),
+  };
+}
+
 new Host(port, {
   loadModule: (compiled) => createKspaceModule(compiled ? { instantiateWasm: instantiateFrom(compiled) } : {}),
   openFiles,
+  startPreparer,
 });

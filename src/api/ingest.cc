@@ -8,6 +8,7 @@
 
 #include "api/common.h"
 #include "api/convert.h"
+#include "api/prepare.h"
 #include "api/source_input.h"
 #include "store/blobs.h"
 #include "text/document.h"
@@ -35,167 +36,12 @@ class SpaceDf final : public text::DfSource {
   const SpaceTerms& t_;
 };
 
-// Binary content: NUL bytes, or many invalid UTF-8 sequences, in the first 8 KB.
-bool LooksBinary(std::span<const uint8_t> b) {
-  const size_t n = std::min<size_t>(b.size(), 8192);
-  size_t bad = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (b[i] == 0) return true;
-    if (b[i] < 0x09 || (b[i] > 0x0d && b[i] < 0x20 && b[i] != 0x1b)) ++bad;
-  }
-  std::string_view head(reinterpret_cast<const char*>(b.data()), n);
-  if (!text::IsValidUtf8(head)) {
-    // A cut at the 8 KB boundary may split one character; junk has invalid bytes throughout.
-    size_t invalid = 0;
-    for (size_t i = 0; i < n;) {
-      size_t len = 1;
-      unsigned char c = static_cast<unsigned char>(head[i]);
-      if (c >= 0x80) {
-        len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-        if (len == 1 || i + len > n || !text::IsValidUtf8(head.substr(i, len))) {
-          ++invalid;
-          len = 1;
-        }
-      }
-      i += len;
-    }
-    bad += invalid;
-  }
-  return n > 0 && bad * 10 > n;
-}
-
-enum class ContentKind { kText, kMediaOnly, kUnsupported };
-
-ContentKind KindOf(const store::SourceRow& s, std::span<const uint8_t> bytes) {
-  const std::string mime = s.mime_type.value_or("");
-  auto starts = [&](const char* p) { return mime.rfind(p, 0) == 0; };
-  if (starts("text/") || mime == "application/json" || mime == "application/xml" ||
-      mime == "application/xhtml+xml" || starts("application/x-markdown")) {
-    return ContentKind::kText;
-  }
-  if (starts("image/") || starts("audio/") || starts("video/")) return ContentKind::kMediaOnly;
-  if (mime.empty() && (s.media_type == "image" || s.media_type == "audio" || s.media_type == "video")) {
-    return ContentKind::kMediaOnly;
-  }
-  if (!mime.empty() && mime != "application/octet-stream") return ContentKind::kUnsupported;
-  return LooksBinary(bytes) ? (s.media_type == "image" || s.media_type == "audio" || s.media_type == "video"
-                                   ? ContentKind::kMediaOnly
-                                   : ContentKind::kUnsupported)
-                            : ContentKind::kText;
-}
-
-// Lower-cased, trimmed, de-duplicated keywords in order.
-void AddKeyword(std::vector<std::string>& out, std::set<std::string>& seen, std::string k) {
-  size_t b = k.find_first_not_of(" \t#");
-  size_t e = k.find_last_not_of(" \t");
-  if (b == std::string::npos) return;
-  k = k.substr(b, e - b + 1);
-  for (char& c : k) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  if (k.empty() || k.size() > 255 || !seen.insert(k).second) return;
-  out.push_back(std::move(k));
-}
-
-// Parses and chunks one staged source.
+// Parses and chunks one staged source, against the space's term statistics.
 Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
-  PreparedSource p;
-  p.source = std::move(source);
-  store::SourceRow& row = p.source;
-  KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), row.original_blob_hash));
-  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(blob.data()), blob.size());
-  const ContentKind kind = KindOf(row, bytes);
-  if (kind == ContentKind::kMediaOnly) return p;  // stored, nothing to read: 0 chunks
-  if (kind == ContentKind::kUnsupported) {
-    p.failed = true;
-    p.error = "cannot extract text from " + row.mime_type.value_or("binary") +
-              " content (supported: Markdown, plain text, HTML, reStructuredText)";
-    return p;
-  }
-  std::string_view text_bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  const text::Format format = text::DetectFormat(row.mime_type.value_or(""), row.path.value_or(""), text_bytes);
-  text::ChunkOptions opts;
-  opts.max_tokens = ctx.state.config.chunk_tokens;
-  opts.overlap_tokens = ctx.state.config.chunk_overlap;
-  opts.default_title = row.title;
-  Result<text::Document> parsed = text::ParseDocument(text_bytes, format, opts);
-  if (!parsed.ok()) {
-    p.failed = true;
-    p.error = parsed.status().message();
-    return p;
-  }
-  text::Document& doc = *parsed;
-
-  // Keywords and summary, TF-IDF against the space.
-  // One analysis pass serves the three: tokenising and stemming dominate ingest time.
-  const text::TextAnalysis analysis(doc);
-  p.terms = analysis.DistinctTerms();
-  KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), row.space_id));
+  KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), source.original_blob_hash));
+  KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), source.space_id));
   SpaceDf space_df(*terms);
-  auto [phrases, summary] = analysis.KeyphrasesAndSummary(&space_df);
-  std::vector<std::string> keywords;
-  std::set<std::string> seen;
-  json given = ParseStoredJson(row.keywords, json::array());
-  for (const auto& k : given) {
-    if (k.is_string()) AddKeyword(keywords, seen, k.get<std::string>());
-  }
-  for (const auto& k : doc.keywords) AddKeyword(keywords, seen, k);
-  for (const auto& ph : phrases) {
-    if (keywords.size() >= 24) break;
-    AddKeyword(keywords, seen, ph.text);
-  }
-  row.keywords = json(keywords).dump();
-  row.content_summary = summary.empty() ? std::nullopt : std::optional<std::string>(summary);
-  if (!doc.metadata.empty()) {
-    json meta = ParseStoredJson(row.metadata, json::object());
-    meta["frontMatter"] = doc.metadata;
-    row.metadata = meta.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-
-  // What the text points at: edges and tag filters are built from these.
-  std::set<std::string> tags(doc.tags.begin(), doc.tags.end());
-  for (const auto& t : doc.tags) p.links.push_back(store::SourceLink{"tag", t, "", "", false});
-  if (doc.metadata.contains("tags")) {
-    const json& ft = doc.metadata["tags"];
-    std::vector<std::string> more;
-    if (ft.is_array()) {
-      for (const auto& t : ft) {
-        if (t.is_string()) more.push_back(t.get<std::string>());
-      }
-    } else if (ft.is_string()) {
-      more.push_back(ft.get<std::string>());
-    }
-    for (auto t : more) {
-      std::vector<std::string> norm;
-      std::set<std::string> unused;
-      AddKeyword(norm, unused, t);
-      if (!norm.empty() && tags.insert(norm[0]).second) p.links.push_back(store::SourceLink{"tag", norm[0], "", "", false});
-    }
-  }
-  for (const auto& w : doc.wikilinks) p.links.push_back(store::SourceLink{"wikilink", w.target, w.heading, w.alias, w.embed});
-  for (const auto& u : doc.links) p.links.push_back(store::SourceLink{"url", u, "", "", false});
-
-  const std::string now = NowTimestamp();
-  p.chunks.reserve(doc.chunks.size());
-  for (const text::Chunk& c : doc.chunks) {
-    store::ChunkRow r;
-    r.id = NewUuid();
-    r.space_id = row.space_id;
-    r.content_source_id = row.id;
-    r.chunk_index = c.index;
-    r.chunk_type = text::ChunkTypeName(c.type);
-    r.text = c.text;
-    r.context_bytes = c.context_bytes;
-    r.heading_path = json(c.heading_path).dump(-1, ' ', false, json::error_handler_t::replace);
-    r.token_count = c.token_count;
-    r.char_start = c.start;
-    r.char_end = c.end;
-    r.created_at = now;
-    p.chunks.push_back(std::move(r));
-  }
-  p.processed_is_original = doc.text == text_bytes;
-  p.processed_text = std::move(doc.text);
-  return p;
+  return PrepareText(std::move(source), blob, ctx.state.config, &space_df);
 }
 
 size_t ChunkCount(const IngestBatch& b) {
@@ -255,7 +101,7 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
       KS_RETURN_IF_ERROR(store::AppendIndexLog(ctx.db(), row.space_id, batch.model_id, labels, store::IndexOp::kRemove).status());
       KS_RETURN_IF_ERROR(store::DeleteChunksOfSource(ctx.db(), row.id).status());
     }
-    if (!p.processed_text.empty() || !p.chunks.empty()) {
+    if (p.has_processed_text || !p.chunks.empty()) {
       // Text that needed no normalising is the original blob (no second hash of its bytes).
       std::string hash = p.processed_is_original ? row.original_blob_hash : Sha256Hex(p.processed_text);
       if (hash != row.original_blob_hash) {
@@ -348,24 +194,86 @@ Result<json> IngestStage(Context& ctx, Args& a) {
   return out;
 }
 
+// Keeps `batch` until its second call, bounded in case a caller never comes back.
+int64_t KeepPending(Context& ctx, std::shared_ptr<IngestBatch> batch) {
+  const int64_t id = ctx.state.next_batch++;
+  ctx.state.pending[id] = std::move(batch);
+  while (ctx.state.pending.size() > 64) ctx.state.pending.erase(ctx.state.pending.begin());
+  return id;
+}
+
+// ingestProcess { sourceIds, handOff: true }: the batch's rows and bytes for a Preparer
+// (prepare.h), as binary output; the batch waits for ingestProcess { batchId, prepared: true }.
+Result<json> HandOff(Context& ctx, const std::vector<std::string>& ids) {
+  auto batch = std::make_shared<IngestBatch>();
+  std::vector<store::SourceRow> rows;
+  std::vector<std::string> blobs;
+  for (const std::string& id : ids) {
+    KS_ASSIGN_OR_RETURN(store::SourceRow row, RequireSource(ctx, id, Access::kRead, "sourceIds"));
+    if (row.status != "processing") continue;  // already done (e.g. processed by an earlier run)
+    if (batch->space_id.empty()) batch->space_id = row.space_id;
+    if (row.space_id != batch->space_id) return InvalidArgument("all sources of one call must be in one space", "sourceIds");
+    batch->bytes += row.total_size_bytes;
+    KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), row.original_blob_hash));
+    blobs.push_back(std::move(blob));
+    rows.push_back(row);
+    PreparedSource p;
+    p.source = std::move(row);
+    batch->sources.push_back(std::move(p));
+  }
+  if (batch->sources.empty()) return BatchResult(*batch, 0, 0, 0);
+  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, batch->space_id, Access::kRead));
+  KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, space));
+  if (!model.builtin) {
+    return FailedPrecondition("handOff needs a space that embeds with the built-in model", "handOff");
+  }
+  batch->model_id = model.id;
+  batch->dim = model.dim;
+  ctx.output = EncodePrepInput(rows, blobs);
+  const size_t n = batch->sources.size();
+  return json{{"handOff", true}, {"batchId", KeepPending(ctx, std::move(batch))}, {"sources", n}};
+}
+
 Result<json> IngestProcess(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto ids, a.IdList("sourceIds", 10000));
   KS_ASSIGN_OR_RETURN(auto batch_id, a.Int("batchId", 1, int64_t{1} << 53));
+  KS_ASSIGN_OR_RETURN(auto hand_off, a.Bool("handOff"));
+  KS_ASSIGN_OR_RETURN(auto prepared, a.Bool("prepared"));
   KS_RETURN_IF_ERROR(a.Finish());
   if (batch_id) {
     if (ids) return InvalidArgument("give sourceIds or batchId, not both", "batchId");
+    if (hand_off.value_or(false)) return InvalidArgument("handOff goes with sourceIds", "handOff");
     auto it = ctx.state.pending.find(*batch_id);
     if (it == ctx.state.pending.end()) return NotFound("no batch " + std::to_string(*batch_id) + " is waiting", "batchId");
     std::shared_ptr<IngestBatch> batch = it->second;
     ctx.state.pending.erase(it);
+    int64_t t0 = MonotonicMicros();
+    if (prepared.value_or(false)) {
+      // A Preparer's answer: chunks, keywords and the built-in vectors (prepare.h).
+      std::vector<float> vectors;
+      KS_RETURN_IF_ERROR(DecodePrepared(ctx.input, *batch, vectors));
+      KS_RETURN_IF_ERROR(Commit(ctx, *batch, vectors));
+      return BatchResult(*batch, 0, 0, MsSince(t0));
+    }
     if (ctx.input.size() % sizeof(float) != 0) return InvalidArgument("vectors must be float32", "vectors");
     std::span<const float> vectors(reinterpret_cast<const float*>(ctx.input.data()), ctx.input.size() / sizeof(float));
-    int64_t t0 = MonotonicMicros();
     KS_RETURN_IF_ERROR(Commit(ctx, *batch, vectors));
     return BatchResult(*batch, 0, 0, MsSince(t0));
   }
+  if (prepared.value_or(false)) return InvalidArgument("prepared goes with batchId", "prepared");
   if (!ids || ids->empty()) return InvalidArgument("sourceIds is required", "sourceIds");
+  if (hand_off.value_or(false)) return HandOff(ctx, *ids);
   return ProcessSources(ctx, *ids);
+}
+
+// ingestTermStats { spaceId }: the space's document frequencies, as binary output for a Preparer.
+Result<json> IngestTermStats(Context& ctx, Args& a) {
+  KS_ASSIGN_OR_RETURN(std::string space_id, a.RequiredId("spaceId"));
+  KS_RETURN_IF_ERROR(a.Finish());
+  KS_RETURN_IF_ERROR(RequireSpace(ctx, space_id, Access::kRead).status());
+  KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), space_id));
+  ctx.output = EncodeTermStats(terms->stats);
+  return json{{"docs", terms->stats.docs}, {"terms", terms->stats.df.size()}};
 }
 
 Result<json> IngestPending(Context& ctx, Args& a) {
@@ -564,14 +472,11 @@ Result<json> ProcessSources(Context& ctx, const std::vector<std::string>& ids) {
   }
   if (!model.builtin) {
     // The page-side embedder computes the vectors: hand out the texts, keep the batch.
-    int64_t id = ctx.state.next_batch++;
     json texts = json::array();
     for (const auto& p : batch->sources) {
       for (const auto& c : p.chunks) texts.push_back(c.text);
     }
-    ctx.state.pending[id] = batch;
-    // Bound memory if a caller never comes back for its batches.
-    while (ctx.state.pending.size() > 64) ctx.state.pending.erase(ctx.state.pending.begin());
+    const int64_t id = KeepPending(ctx, batch);
     return json{{"needVectors", true}, {"batchId", id}, {"texts", texts}, {"dimensions", model.dim}};
   }
   int64_t t1 = MonotonicMicros();
@@ -605,6 +510,7 @@ Result<std::vector<std::string>> ProcessedSourceTerms(Context& ctx, const store:
 void RegisterIngestMethods(MethodTable& t) {
   t["ingestStage"] = IngestStage;
   t["ingestProcess"] = IngestProcess;
+  t["ingestTermStats"] = IngestTermStats;
   t["ingestPending"] = IngestPending;
   t["ingestDiscard"] = IngestDiscard;
   t["reembedStep"] = ReembedStep;

@@ -29,6 +29,8 @@ struct PreparedSource {
   std::string error;
   std::string processed_text;
   bool processed_is_original = false;   // processed_text equals the original bytes (no new blob)
+  bool has_processed_text = false;      // the text was not empty (processed_text may be left
+                                        // empty when it is the original: see prepare.h)
   std::vector<store::ChunkRow> chunks;  // labels assigned at commit
   std::vector<std::string> terms;       // distinct terms, for the space's term statistics
   std::vector<store::SourceLink> links;

@@ -105,6 +105,49 @@ test('spaces and sources persist in OPFS across a reload and a browser restart',
   }
 });
 
+// More than one batch: the store's worker starts a nested worker (workers/prep-worker.js) that
+// parses and embeds the next batch while it commits one; the store ends as with one worker.
+test('a multi-batch ingest runs pipelined in a nested worker on OPFS and equals a one-worker ingest', { timeout: 120000 }, async () => {
+  const ctx = await launch(newProfile());
+  try {
+    const page = await ctx.newPage();
+    watchErrors(page, errors);
+    await page.goto(`${url}?test=pipe`);
+    const runs = await useStore(page, async (openStore) => {
+      const words = ['borrow', 'lifetime', 'garden', 'tomato', 'river', 'granite', 'violin', 'comet', 'lantern', 'harbor', 'pepper', 'quartz'];
+      const docs = [];
+      for (let i = 0; i < 150; i++) {
+        const w = (k) => words[(i * 7 + k * 5) % words.length];
+        const para = (k) => `The ${w(k)} and the ${w(k + 1)} meet near the ${w(k + 2)}; note ${i} keeps ${w(k + 3)} records of ${w(k)}s.`;
+        docs.push({ title: `note ${i}`, text: `# Note ${i} on ${w(0)}\n\n${para(0)} ${para(1)}\n\n## ${w(2)}\n\n${para(2)} ${para(3)}\n`, mediaType: 'text', origin: 'paste' });
+      }
+      const out = [];
+      for (const [name, pipeline] of [['e2e-pipe-on', true], ['e2e-pipe-off', false]]) {
+        const store = await openStore({ name, ingestPipeline: pipeline });
+        const space = await store.createSpace({ title: 'P' });
+        const r = await store.ingest(space.id, docs);
+        const rows = (await store.listSources(space.id, { limit: 1000 }))
+          .map((x) => [x.title, x.status, x.numChunks, x.keywords.join('|'), x.contentSummary])
+          .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        const hits = (await store.search(space.id, 'granite violin records', { k: 5 })).map((h) => h.sourceTitle);
+        await store.close();
+        out.push({ pipelined: r.pipelinedBatches, chunks: r.chunks, rows, hits });
+      }
+      return out;
+    });
+    const [on, off] = runs;
+    assert.ok(on.pipelined >= 2, `pipelined ${on.pipelined} batches`);
+    assert.equal(off.pipelined, 0);
+    assert.equal(on.rows.length, 150);
+    assert.ok(on.rows.every((r) => r[1] === 'processed'));
+    assert.equal(on.chunks, off.chunks);
+    assert.deepEqual(on.rows, off.rows);
+    assert.deepEqual(on.hits, off.hits);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('the demo page: sample space, create a space, add a note, reload, still listed', { timeout: 120000 }, async () => {
   const ctx = await launch();
   try {

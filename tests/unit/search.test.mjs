@@ -368,3 +368,39 @@ test('new vectors are searchable at once; the worker links them into the graph w
   await store.deleteSpace(other.id);
   await store.purgeSpace(other.id);
 });
+
+// The ingest pipeline (workers/prep.ts): with more than one batch, a second worker parses and
+// embeds batch i+1 while the store commits batch i. The store must end exactly as with one worker.
+test('a multi-batch ingest is pipelined through a second worker and equals a one-worker ingest', async () => {
+  const RFCS = path.join(ROOT, '..', 'shared', 'data', 'rust-rfcs', 'text');
+  const files = fs.readdirSync(RFCS).filter((f) => f.endsWith('.md')).sort().slice(0, 150);
+  const docs = [...notes, ...files.map((f) => ({ title: f.replace(/\.md$/, ''), text: fs.readFileSync(path.join(RFCS, f), 'utf8'), mediaType: 'document', origin: 'vault', path: f }))];
+  const snapshot = async (options) => {
+    const s = await openStore({ memory: true, ...options });
+    try {
+      const sp = await s.createSpace({ title: 'P' });
+      const r = await s.ingest(sp.id, docs);
+      const rows = new Map();
+      for (const src of await s.listSources(sp.id, { limit: 1000 })) {
+        const chunks = (await s.listChunks(src.id)).map((c) => [c.chunkIndex, c.chunkType, c.text, c.headingPath, c.tokenCount, c.charStart, c.charEnd]);
+        rows.set(src.title, { status: src.status, keywords: src.keywords, summary: src.contentSummary, metadata: src.metadata, numChunks: src.numChunks, chunks });
+      }
+      const hits = [];
+      for (const q of ['borrow checker lifetimes', 'trait objects and generics', 'garden tomatoes']) {
+        for (const mode of ['text', 'vector', 'hybrid']) hits.push((await s.search(sp.id, q, { k: 8, mode })).map((h) => [h.sourceTitle, h.text]));
+      }
+      return { r, rows, hits };
+    } finally {
+      await s.close();
+    }
+  };
+  const piped = await snapshot({});
+  const single = await snapshot({ ingestPipeline: false });
+  assert.ok(piped.r.pipelinedBatches >= 2, `pipelined ${piped.r.pipelinedBatches} batches`);
+  assert.equal(single.r.pipelinedBatches, 0);
+  assert.equal(piped.r.chunks, single.r.chunks);
+  assert.equal(piped.rows.size, docs.length);
+  for (const [title, want] of single.rows) assert.deepEqual(piped.rows.get(title), want, title);
+  assert.deepEqual(piped.hits, single.hits);
+  await rejectsWith(openStore({ memory: true, ingestPipeline: 'yes' }), 'INVALID_ARGUMENT', 'ingestPipeline');
+});

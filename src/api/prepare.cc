@@ -1,0 +1,497 @@
+// See prepare.h.
+#include "api/prepare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "api/convert.h"
+#include "text/document.h"
+#include "text/format.h"
+#include "text/utf8.h"
+#include "util/clock.h"
+#include "util/uuid.h"
+
+namespace kspace::api {
+namespace {
+
+// Binary content: NUL bytes, or many invalid UTF-8 sequences, in the first 8 KB.
+bool LooksBinary(std::span<const uint8_t> b) {
+  const size_t n = std::min<size_t>(b.size(), 8192);
+  size_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (b[i] == 0) return true;
+    if (b[i] < 0x09 || (b[i] > 0x0d && b[i] < 0x20 && b[i] != 0x1b)) ++bad;
+  }
+  std::string_view head(reinterpret_cast<const char*>(b.data()), n);
+  if (!text::IsValidUtf8(head)) {
+    // A cut at the 8 KB boundary may split one character; junk has invalid bytes throughout.
+    size_t invalid = 0;
+    for (size_t i = 0; i < n;) {
+      size_t len = 1;
+      unsigned char c = static_cast<unsigned char>(head[i]);
+      if (c >= 0x80) {
+        len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        if (len == 1 || i + len > n || !text::IsValidUtf8(head.substr(i, len))) {
+          ++invalid;
+          len = 1;
+        }
+      }
+      i += len;
+    }
+    bad += invalid;
+  }
+  return n > 0 && bad * 10 > n;
+}
+
+enum class ContentKind { kText, kMediaOnly, kUnsupported };
+
+ContentKind KindOf(const store::SourceRow& s, std::span<const uint8_t> bytes) {
+  const std::string mime = s.mime_type.value_or("");
+  auto starts = [&](const char* p) { return mime.rfind(p, 0) == 0; };
+  if (starts("text/") || mime == "application/json" || mime == "application/xml" ||
+      mime == "application/xhtml+xml" || starts("application/x-markdown")) {
+    return ContentKind::kText;
+  }
+  if (starts("image/") || starts("audio/") || starts("video/")) return ContentKind::kMediaOnly;
+  if (mime.empty() && (s.media_type == "image" || s.media_type == "audio" || s.media_type == "video")) {
+    return ContentKind::kMediaOnly;
+  }
+  if (!mime.empty() && mime != "application/octet-stream") return ContentKind::kUnsupported;
+  return LooksBinary(bytes) ? (s.media_type == "image" || s.media_type == "audio" || s.media_type == "video"
+                                   ? ContentKind::kMediaOnly
+                                   : ContentKind::kUnsupported)
+                            : ContentKind::kText;
+}
+
+// Lower-cased, trimmed, de-duplicated keywords in order.
+void AddKeyword(std::vector<std::string>& out, std::set<std::string>& seen, std::string k) {
+  size_t b = k.find_first_not_of(" \t#");
+  size_t e = k.find_last_not_of(" \t");
+  if (b == std::string::npos) return;
+  k = k.substr(b, e - b + 1);
+  for (char& c : k) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (k.empty() || k.size() > 255 || !seen.insert(k).second) return;
+  out.push_back(std::move(k));
+}
+
+}  // namespace
+
+Result<PreparedSource> PrepareText(store::SourceRow source, std::string_view blob, const EngineConfig& config,
+                                   const text::DfSource* df) {
+  PreparedSource p;
+  p.source = std::move(source);
+  store::SourceRow& row = p.source;
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(blob.data()), blob.size());
+  const ContentKind kind = KindOf(row, bytes);
+  if (kind == ContentKind::kMediaOnly) return p;  // stored, nothing to read: 0 chunks
+  if (kind == ContentKind::kUnsupported) {
+    p.failed = true;
+    p.error = "cannot extract text from " + row.mime_type.value_or("binary") +
+              " content (supported: Markdown, plain text, HTML, reStructuredText)";
+    return p;
+  }
+  std::string_view text_bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const text::Format format = text::DetectFormat(row.mime_type.value_or(""), row.path.value_or(""), text_bytes);
+  text::ChunkOptions opts;
+  opts.max_tokens = config.chunk_tokens;
+  opts.overlap_tokens = config.chunk_overlap;
+  opts.default_title = row.title;
+  Result<text::Document> parsed = text::ParseDocument(text_bytes, format, opts);
+  if (!parsed.ok()) {
+    p.failed = true;
+    p.error = parsed.status().message();
+    return p;
+  }
+  text::Document& doc = *parsed;
+
+  // Keywords and summary, TF-IDF against the space.
+  // One analysis pass serves the three: tokenising and stemming dominate ingest time.
+  const text::TextAnalysis analysis(doc);
+  p.terms = analysis.DistinctTerms();
+  auto [phrases, summary] = analysis.KeyphrasesAndSummary(df);
+  std::vector<std::string> keywords;
+  std::set<std::string> seen;
+  json given = ParseStoredJson(row.keywords, json::array());
+  for (const auto& k : given) {
+    if (k.is_string()) AddKeyword(keywords, seen, k.get<std::string>());
+  }
+  for (const auto& k : doc.keywords) AddKeyword(keywords, seen, k);
+  for (const auto& ph : phrases) {
+    if (keywords.size() >= 24) break;
+    AddKeyword(keywords, seen, ph.text);
+  }
+  row.keywords = json(keywords).dump();
+  row.content_summary = summary.empty() ? std::nullopt : std::optional<std::string>(summary);
+  if (!doc.metadata.empty()) {
+    json meta = ParseStoredJson(row.metadata, json::object());
+    meta["frontMatter"] = doc.metadata;
+    row.metadata = meta.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  // What the text points at: edges and tag filters are built from these.
+  std::set<std::string> tags(doc.tags.begin(), doc.tags.end());
+  for (const auto& t : doc.tags) p.links.push_back(store::SourceLink{"tag", t, "", "", false});
+  if (doc.metadata.contains("tags")) {
+    const json& ft = doc.metadata["tags"];
+    std::vector<std::string> more;
+    if (ft.is_array()) {
+      for (const auto& t : ft) {
+        if (t.is_string()) more.push_back(t.get<std::string>());
+      }
+    } else if (ft.is_string()) {
+      more.push_back(ft.get<std::string>());
+    }
+    for (auto t : more) {
+      std::vector<std::string> norm;
+      std::set<std::string> unused;
+      AddKeyword(norm, unused, t);
+      if (!norm.empty() && tags.insert(norm[0]).second) p.links.push_back(store::SourceLink{"tag", norm[0], "", "", false});
+    }
+  }
+  for (const auto& w : doc.wikilinks) p.links.push_back(store::SourceLink{"wikilink", w.target, w.heading, w.alias, w.embed});
+  for (const auto& u : doc.links) p.links.push_back(store::SourceLink{"url", u, "", "", false});
+
+  const std::string now = NowTimestamp();
+  p.chunks.reserve(doc.chunks.size());
+  for (const text::Chunk& c : doc.chunks) {
+    store::ChunkRow r;
+    r.id = NewUuid();
+    r.space_id = row.space_id;
+    r.content_source_id = row.id;
+    r.chunk_index = c.index;
+    r.chunk_type = text::ChunkTypeName(c.type);
+    r.text = c.text;
+    r.context_bytes = c.context_bytes;
+    r.heading_path = json(c.heading_path).dump(-1, ' ', false, json::error_handler_t::replace);
+    r.token_count = c.token_count;
+    r.char_start = c.start;
+    r.char_end = c.end;
+    r.created_at = now;
+    p.chunks.push_back(std::move(r));
+  }
+  p.processed_is_original = doc.text == text_bytes;
+  p.has_processed_text = !doc.text.empty();
+  p.processed_text = std::move(doc.text);
+  return p;
+}
+
+namespace {
+
+// Little-endian fixed-width integers and length-prefixed strings. Both ends are the same build,
+// so there is no versioning; the reader still checks every length against what is left.
+class Writer {
+ public:
+  void U8(uint8_t v) { out_.push_back(v); }
+  void U32(uint32_t v) { Raw(&v, 4); }
+  void I64(int64_t v) { Raw(&v, 8); }
+  void Str(std::string_view s) {
+    U32(static_cast<uint32_t>(s.size()));
+    Raw(s.data(), s.size());
+  }
+  void OptStr(const std::optional<std::string>& s) {
+    U8(s ? 1 : 0);
+    if (s) Str(*s);
+  }
+  void Raw(const void* p, size_t n) {
+    const size_t at = out_.size();
+    out_.resize(at + n);
+    if (n) std::memcpy(out_.data() + at, p, n);
+  }
+  void Reserve(size_t n) { out_.reserve(n); }
+  std::vector<uint8_t> Take() { return std::move(out_); }
+
+ private:
+  std::vector<uint8_t> out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> b) : b_(b) {}
+  bool ok() const { return ok_; }
+  bool done() const { return ok_ && at_ == b_.size(); }
+  uint8_t U8() {
+    uint8_t v = 0;
+    Raw(&v, 1);
+    return v;
+  }
+  uint32_t U32() {
+    uint32_t v = 0;
+    Raw(&v, 4);
+    return v;
+  }
+  int64_t I64() {
+    int64_t v = 0;
+    Raw(&v, 8);
+    return v;
+  }
+  std::string Str() {
+    const uint32_t n = U32();
+    if (!ok_ || n > b_.size() - at_) return Fail(), std::string();
+    std::string s(reinterpret_cast<const char*>(b_.data() + at_), n);
+    at_ += n;
+    return s;
+  }
+  std::string_view View() {
+    const uint32_t n = U32();
+    if (!ok_ || n > b_.size() - at_) return Fail(), std::string_view();
+    std::string_view s(reinterpret_cast<const char*>(b_.data() + at_), n);
+    at_ += n;
+    return s;
+  }
+  std::optional<std::string> OptStr() {
+    if (U8() == 0) return std::nullopt;
+    return Str();
+  }
+  // A count of items that each take at least `min_bytes`: bounded by what is left.
+  uint32_t Count(size_t min_bytes) {
+    const uint32_t n = U32();
+    if (ok_ && static_cast<uint64_t>(n) * min_bytes > b_.size() - at_) Fail();
+    return ok_ ? n : 0;
+  }
+  void Raw(void* p, size_t n) {
+    if (!ok_ || n > b_.size() - at_) return Fail();
+    if (n) std::memcpy(p, b_.data() + at_, n);
+    at_ += n;
+  }
+
+ private:
+  void Fail() { ok_ = false; }
+  std::span<const uint8_t> b_;
+  size_t at_ = 0;
+  bool ok_ = true;
+};
+
+constexpr uint32_t kPrepInputMagic = 0x4b535049;  // "KSPI"
+constexpr uint32_t kPreparedMagic = 0x4b535050;   // "KSPP"
+constexpr uint32_t kTermsMagic = 0x4b535054;      // "KSPT"
+
+Status Malformed(std::string_view what) {
+  return InvalidArgument("malformed prepared batch (" + std::string(what) + ")", "bytes");
+}
+
+}  // namespace
+
+std::vector<uint8_t> EncodePrepInput(std::span<const store::SourceRow> rows, std::span<const std::string> blobs) {
+  Writer w;
+  size_t total = 64;
+  for (const std::string& b : blobs) total += b.size() + 256;
+  w.Reserve(total);
+  w.U32(kPrepInputMagic);
+  w.U32(static_cast<uint32_t>(rows.size()));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const store::SourceRow& r = rows[i];
+    w.Str(r.id);
+    w.Str(r.space_id);
+    w.Str(r.title);
+    w.OptStr(r.path);
+    w.OptStr(r.mime_type);
+    w.Str(r.media_type);
+    w.Str(r.keywords);
+    w.Str(r.metadata);
+    w.Str(i < blobs.size() ? std::string_view(blobs[i]) : std::string_view());
+  }
+  return w.Take();
+}
+
+std::vector<uint8_t> EncodeTermStats(const store::TermStatsBlob& stats) {
+  Writer w;
+  w.Reserve(16 + stats.df.size() * 16);
+  w.U32(kTermsMagic);
+  w.I64(stats.docs);
+  uint32_t live = 0;
+  for (const auto& [t, df] : stats.df) live += df > 0 ? 1 : 0;
+  w.U32(live);
+  for (const auto& [t, df] : stats.df) {
+    if (df <= 0) continue;
+    w.Str(t);
+    w.I64(df);
+  }
+  return w.Take();
+}
+
+Status Preparer::LoadTerms(std::span<const uint8_t> bytes) {
+  Reader r(bytes);
+  if (r.U32() != kTermsMagic) return InvalidArgument("not term statistics", "bytes");
+  store::TermStatsBlob stats;
+  stats.docs = r.I64();
+  const uint32_t n = r.Count(12);
+  stats.df.reserve(n);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    std::string t = r.Str();
+    const int64_t df = r.I64();
+    stats.df.emplace(std::move(t), df);
+  }
+  if (!r.done() || stats.docs < 0) return InvalidArgument("malformed term statistics", "bytes");
+  df_.stats = std::move(stats);
+  return Status::Ok();
+}
+
+int Preparer::Stats::Df(std::string_view term) const {
+  auto it = stats.df.find(term);
+  return it == stats.df.end() ? 0 : static_cast<int>(it->second);
+}
+
+Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
+  const int64_t t0 = MonotonicMicros();
+  Reader r(input);
+  if (r.U32() != kPrepInputMagic) return InvalidArgument("not a batch to prepare", "bytes");
+  const uint32_t n = r.Count(40);
+  std::vector<PreparedSource> prepared;
+  prepared.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    store::SourceRow row;
+    row.id = r.Str();
+    row.space_id = r.Str();
+    row.title = r.Str();
+    row.path = r.OptStr();
+    row.mime_type = r.OptStr();
+    row.media_type = r.Str();
+    row.keywords = r.Str();
+    row.metadata = r.Str();
+    const std::string_view blob = r.View();
+    if (!r.ok()) return InvalidArgument("malformed batch to prepare", "bytes");
+    KS_ASSIGN_OR_RETURN(PreparedSource p, PrepareText(std::move(row), blob, config_, &df_));
+    prepared.push_back(std::move(p));
+  }
+  if (!r.done()) return InvalidArgument("malformed batch to prepare", "bytes");
+
+  std::vector<std::string_view> texts;
+  size_t text_bytes = 0;
+  for (const PreparedSource& p : prepared) {
+    for (const store::ChunkRow& c : p.chunks) {
+      texts.push_back(c.text);
+      text_bytes += c.text.size() + c.heading_path.size() + 128;
+    }
+  }
+  const size_t dim = static_cast<size_t>(embedder_.dimensions());
+  std::vector<float> vectors(texts.size() * dim);
+  const int64_t t1 = MonotonicMicros();
+  KS_RETURN_IF_ERROR(embedder_.Embed(texts, vectors));
+  parse_ms_ = static_cast<double>(t1 - t0) / 1000.0;
+  embed_ms_ = static_cast<double>(MonotonicMicros() - t1) / 1000.0;
+
+  Writer w;
+  w.Reserve(text_bytes + vectors.size() * sizeof(float) + 4096 * prepared.size());
+  w.U32(kPreparedMagic);
+  w.U32(static_cast<uint32_t>(prepared.size()));
+  for (const PreparedSource& p : prepared) {
+    w.Str(p.source.id);
+    w.U8(p.failed ? 1 : 0);
+    w.Str(p.error);
+    w.Str(p.source.keywords);
+    w.OptStr(p.source.content_summary);
+    w.Str(p.source.metadata);
+    w.U8(p.processed_is_original ? 1 : 0);
+    w.U8(p.has_processed_text ? 1 : 0);
+    // The original text is the store's blob already: not sent back.
+    w.Str(p.processed_is_original ? std::string_view() : std::string_view(p.processed_text));
+    w.U32(static_cast<uint32_t>(p.terms.size()));
+    for (const std::string& t : p.terms) w.Str(t);
+    w.U32(static_cast<uint32_t>(p.links.size()));
+    for (const store::SourceLink& l : p.links) {
+      w.Str(l.kind);
+      w.Str(l.target);
+      w.Str(l.heading);
+      w.Str(l.alias);
+      w.U8(l.embed ? 1 : 0);
+    }
+    w.U32(static_cast<uint32_t>(p.chunks.size()));
+    for (const store::ChunkRow& c : p.chunks) {
+      w.Str(c.id);
+      w.I64(c.chunk_index);
+      w.Str(c.chunk_type);
+      w.Str(c.text);
+      w.I64(c.context_bytes);
+      w.Str(c.heading_path);
+      w.I64(c.token_count);
+      w.I64(c.char_start);
+      w.I64(c.char_end);
+      w.Str(c.created_at);
+    }
+  }
+  w.U32(static_cast<uint32_t>(dim));
+  w.U32(static_cast<uint32_t>(texts.size()));
+  w.Raw(vectors.data(), vectors.size() * sizeof(float));
+
+  // Count the batch as the store will when it commits it (TermStatsCache::Adjust after Commit),
+  // so that the next batch's keywords see the same statistics as in a serial ingest.
+  for (const PreparedSource& p : prepared) {
+    if (p.failed || p.terms.empty()) continue;
+    df_.stats.docs += 1;
+    for (const std::string& t : p.terms) df_.stats.df[t] += 1;
+  }
+  return w.Take();
+}
+
+Status DecodePrepared(std::span<const uint8_t> bytes, IngestBatch& batch, std::vector<float>& vectors) {
+  Reader r(bytes);
+  if (r.U32() != kPreparedMagic) return Malformed("magic");
+  const uint32_t n = r.U32();
+  if (!r.ok() || n != batch.sources.size()) return Malformed("source count");
+  size_t total_chunks = 0;
+  for (PreparedSource& p : batch.sources) {
+    store::SourceRow& row = p.source;
+    if (r.Str() != row.id) return Malformed("source order");
+    p.failed = r.U8() != 0;
+    p.error = r.Str();
+    row.keywords = r.Str();
+    row.content_summary = r.OptStr();
+    row.metadata = r.Str();
+    p.processed_is_original = r.U8() != 0;
+    p.has_processed_text = r.U8() != 0;
+    p.processed_text = r.Str();
+    const uint32_t nterms = r.Count(4);
+    p.terms.clear();
+    p.terms.reserve(nterms);
+    for (uint32_t i = 0; i < nterms && r.ok(); ++i) p.terms.push_back(r.Str());
+    const uint32_t nlinks = r.Count(17);
+    p.links.clear();
+    for (uint32_t i = 0; i < nlinks && r.ok(); ++i) {
+      store::SourceLink l;
+      l.kind = r.Str();
+      l.target = r.Str();
+      l.heading = r.Str();
+      l.alias = r.Str();
+      l.embed = r.U8() != 0;
+      p.links.push_back(std::move(l));
+    }
+    const uint32_t nchunks = r.Count(60);
+    p.chunks.clear();
+    p.chunks.reserve(nchunks);
+    for (uint32_t i = 0; i < nchunks && r.ok(); ++i) {
+      store::ChunkRow c;
+      c.id = r.Str();
+      c.space_id = row.space_id;
+      c.content_source_id = row.id;
+      c.chunk_index = r.I64();
+      c.chunk_type = r.Str();
+      c.text = r.Str();
+      c.context_bytes = r.I64();
+      c.heading_path = r.Str();
+      c.token_count = r.I64();
+      c.char_start = r.I64();
+      c.char_end = r.I64();
+      c.created_at = r.Str();
+      p.chunks.push_back(std::move(c));
+    }
+    if (!r.ok()) return Malformed("source " + row.id);
+    total_chunks += p.chunks.size();
+  }
+  const uint32_t dim = r.U32();
+  const uint32_t nvec = r.U32();
+  if (!r.ok() || static_cast<int>(dim) != batch.dim || nvec != total_chunks) return Malformed("vectors");
+  vectors.resize(static_cast<size_t>(dim) * nvec);
+  r.Raw(vectors.data(), vectors.size() * sizeof(float));
+  if (!r.done()) return Malformed("length");
+  for (float v : vectors) {
+    if (!std::isfinite(v)) return Malformed("vector values");
+  }
+  return Status::Ok();
+}
+
+}  // namespace kspace::api
