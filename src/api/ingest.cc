@@ -194,6 +194,21 @@ Result<json> IngestStage(Context& ctx, Args& a) {
   return out;
 }
 
+// The sources of `ids` still waiting to be processed (others were finished meanwhile, e.g. by an
+// earlier run); sets batch.space_id (one space per call) and counts their bytes into batch.bytes.
+Result<std::vector<store::SourceRow>> StagedRows(Context& ctx, const std::vector<std::string>& ids, IngestBatch& batch) {
+  std::vector<store::SourceRow> rows;
+  for (const std::string& id : ids) {
+    KS_ASSIGN_OR_RETURN(store::SourceRow row, RequireSource(ctx, id, Access::kRead, "sourceIds"));
+    if (row.status != "processing") continue;
+    if (batch.space_id.empty()) batch.space_id = row.space_id;
+    if (row.space_id != batch.space_id) return InvalidArgument("all sources of one call must be in one space", "sourceIds");
+    batch.bytes += row.total_size_bytes;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 // Keeps `batch` until its second call, bounded in case a caller never comes back.
 int64_t KeepPending(Context& ctx, std::shared_ptr<IngestBatch> batch) {
   const int64_t id = ctx.state.next_batch++;
@@ -206,14 +221,10 @@ int64_t KeepPending(Context& ctx, std::shared_ptr<IngestBatch> batch) {
 // (prepare.h), as binary output; the batch waits for ingestProcess { batchId, prepared: true }.
 Result<json> HandOff(Context& ctx, const std::vector<std::string>& ids) {
   auto batch = std::make_shared<IngestBatch>();
+  KS_ASSIGN_OR_RETURN(std::vector<store::SourceRow> staged, StagedRows(ctx, ids, *batch));
   std::vector<store::SourceRow> rows;
   std::vector<std::string> blobs;
-  for (const std::string& id : ids) {
-    KS_ASSIGN_OR_RETURN(store::SourceRow row, RequireSource(ctx, id, Access::kRead, "sourceIds"));
-    if (row.status != "processing") continue;  // already done (e.g. processed by an earlier run)
-    if (batch->space_id.empty()) batch->space_id = row.space_id;
-    if (row.space_id != batch->space_id) return InvalidArgument("all sources of one call must be in one space", "sourceIds");
-    batch->bytes += row.total_size_bytes;
+  for (store::SourceRow& row : staged) {
     KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), row.original_blob_hash));
     blobs.push_back(std::move(blob));
     rows.push_back(row);
@@ -450,12 +461,8 @@ Result<SpaceModel> ModelOfSpace(Context& ctx, const store::SpaceRow& space) {
 Result<json> ProcessSources(Context& ctx, const std::vector<std::string>& ids) {
   int64_t t0 = MonotonicMicros();
   auto batch = std::make_shared<IngestBatch>();
-  for (const std::string& id : ids) {
-    KS_ASSIGN_OR_RETURN(store::SourceRow row, RequireSource(ctx, id, Access::kRead, "sourceIds"));
-    if (row.status != "processing") continue;  // already done (e.g. processed by an earlier run)
-    if (batch->space_id.empty()) batch->space_id = row.space_id;
-    if (row.space_id != batch->space_id) return InvalidArgument("all sources of one call must be in one space", "sourceIds");
-    batch->bytes += row.total_size_bytes;
+  KS_ASSIGN_OR_RETURN(std::vector<store::SourceRow> staged, StagedRows(ctx, ids, *batch));
+  for (store::SourceRow& row : staged) {
     KS_ASSIGN_OR_RETURN(PreparedSource p, Prepare(ctx, std::move(row)));
     batch->sources.push_back(std::move(p));
   }

@@ -229,13 +229,7 @@ class Reader {
     Raw(&v, 8);
     return v;
   }
-  std::string Str() {
-    const uint32_t n = U32();
-    if (!ok_ || n > b_.size() - at_) return Fail(), std::string();
-    std::string s(reinterpret_cast<const char*>(b_.data() + at_), n);
-    at_ += n;
-    return s;
-  }
+  std::string Str() { return std::string(View()); }
   std::string_view View() {
     const uint32_t n = U32();
     if (!ok_ || n > b_.size() - at_) return Fail(), std::string_view();
