@@ -41,7 +41,9 @@ export interface JobContext {
   yield(): Promise<void>;
   /**
    * The ingest pipeline's second worker (workers/prep.ts), started on first use and kept until the
-   * store closes; null where it cannot run (or the store was opened with ingestPipeline: false).
+   * store closes; null where it cannot run (or the store was opened with ingestPipeline: false),
+   * and while another job holds it: it keeps one space's statistics, so one job uses it at a time,
+   * until that job ends.
    */
   preparer(): Promise<PreparerClient | null>;
 }
@@ -106,6 +108,8 @@ export class Host {
   private pipeline = false;
   /** undefined: not started yet; null: cannot be used. */
   private preparerClient: Promise<PreparerClient | null> | undefined;
+  /** The job that holds the second worker, if any (see JobContext.preparer). */
+  private preparerOwner: number | null = null;
   private nextInternalJob = -1;
   /** The pending idle step that links vectors into their index graphs (see scheduleIndexing). */
   private indexTimer: ReturnType<typeof setTimeout> | null = null;
@@ -205,7 +209,13 @@ export class Host {
       },
       callClient: (kind, payload) => this.callClient(kind, payload),
       yield: () => new Promise((r) => setTimeout(r, 0)),
-      preparer: () => this.preparer(),
+      preparer: async () => {
+        if (this.preparerOwner !== null && this.preparerOwner !== id) return null;
+        this.preparerOwner = id;
+        const client = await this.preparer();
+        if (!client && this.preparerOwner === id) this.preparerOwner = null;
+        return client;
+      },
     };
     try {
       const value = await handler(ctx);
@@ -214,6 +224,7 @@ export class Host {
       if (id >= 0) this.port.post({ type: 'result', id, ok: false, error: toWireError(e) });
     } finally {
       this.jobs.delete(id);
+      if (this.preparerOwner === id) this.preparerOwner = null;
       finished();
       this.scheduleIndexing();
     }

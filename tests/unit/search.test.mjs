@@ -375,27 +375,44 @@ test('a multi-batch ingest is pipelined through a second worker and equals a one
   const RFCS = path.join(ROOT, '..', 'shared', 'data', 'rust-rfcs', 'text');
   const files = fs.readdirSync(RFCS).filter((f) => f.endsWith('.md')).sort().slice(0, 150);
   const docs = [...notes, ...files.map((f) => ({ title: f.replace(/\.md$/, ''), text: fs.readFileSync(path.join(RFCS, f), 'utf8'), mediaType: 'document', origin: 'vault', path: f }))];
+  const read = async (s, sp, r) => {
+    const rows = new Map();
+    for (const src of await s.listSources(sp.id, { limit: 1000 })) {
+      const chunks = (await s.listChunks(src.id)).map((c) => [c.chunkIndex, c.chunkType, c.text, c.headingPath, c.tokenCount, c.charStart, c.charEnd]);
+      rows.set(src.title, { status: src.status, keywords: src.keywords, summary: src.contentSummary, metadata: src.metadata, numChunks: src.numChunks, chunks });
+    }
+    const hits = [];
+    for (const q of ['borrow checker lifetimes', 'trait objects and generics', 'garden tomatoes']) {
+      for (const mode of ['text', 'vector', 'hybrid']) hits.push((await s.search(sp.id, q, { k: 8, mode })).map((h) => [h.sourceTitle, h.text]));
+    }
+    return { r, rows, hits };
+  };
   const snapshot = async (options) => {
     const s = await openStore({ memory: true, ...options });
     try {
       const sp = await s.createSpace({ title: 'P' });
-      const r = await s.ingest(sp.id, docs);
-      const rows = new Map();
-      for (const src of await s.listSources(sp.id, { limit: 1000 })) {
-        const chunks = (await s.listChunks(src.id)).map((c) => [c.chunkIndex, c.chunkType, c.text, c.headingPath, c.tokenCount, c.charStart, c.charEnd]);
-        rows.set(src.title, { status: src.status, keywords: src.keywords, summary: src.contentSummary, metadata: src.metadata, numChunks: src.numChunks, chunks });
-      }
-      const hits = [];
-      for (const q of ['borrow checker lifetimes', 'trait objects and generics', 'garden tomatoes']) {
-        for (const mode of ['text', 'vector', 'hybrid']) hits.push((await s.search(sp.id, q, { k: 8, mode })).map((h) => [h.sourceTitle, h.text]));
-      }
-      return { r, rows, hits };
+      return await read(s, sp, await s.ingest(sp.id, docs));
     } finally {
       await s.close();
     }
   };
   const piped = await snapshot({});
   const single = await snapshot({ ingestPipeline: false });
+  // Two ingests at once into two spaces of one store: the second worker serves one job at a time
+  // (it holds one space's statistics), the other runs in the store's worker; both end as alone.
+  const both = await openStore({ memory: true });
+  try {
+    const spaces = [await both.createSpace({ title: 'A' }), await both.createSpace({ title: 'B' })];
+    const results = await Promise.all(spaces.map((sp) => both.ingest(sp.id, docs)));
+    assert.deepEqual(results.map((r) => r.pipelinedBatches > 0).sort(), [false, true]);
+    for (let i = 0; i < 2; i++) {
+      const got = await read(both, spaces[i], results[i]);
+      for (const [title, want] of single.rows) assert.deepEqual(got.rows.get(title), want, `${spaces[i].title}: ${title}`);
+      assert.deepEqual(got.hits, single.hits);
+    }
+  } finally {
+    await both.close();
+  }
   assert.ok(piped.r.pipelinedBatches >= 2, `pipelined ${piped.r.pipelinedBatches} batches`);
   assert.equal(single.r.pipelinedBatches, 0);
   assert.equal(piped.r.chunks, single.r.chunks);
