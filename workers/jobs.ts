@@ -34,6 +34,8 @@ const STAGE_SLICE_BYTES = 32 * 1024 * 1024;
 const STAGE_SLICE_SOURCES = 500;
 const PROCESS_BATCH_BYTES = 2 * 1024 * 1024;
 const PROCESS_BATCH_SOURCES = 64;
+/** Batches the ingest pipeline keeps handed over beside the one it commits (see pipelined). */
+const PIPELINE_DEPTH = 2;
 
 function wire(code: string, message: string, field?: string): WireError & Error {
   const e = new Error(message) as WireError & Error;
@@ -152,20 +154,28 @@ async function pipelined(
     work.catch(() => {}); // awaited below, or abandoned on cancel
     return { batchId: v.batchId!, work };
   };
-  let next: Handed;
+  // Batches handed over and not yet committed, oldest first. Two wait beside the one being
+  // committed, so that a batch that takes longer to prepare than the one before takes to commit
+  // does not leave this worker idle.
+  const queue: Handed[] = [];
+  let handed = 0;
   try {
-    next = handOff(0);
+    queue.push(handOff(handed++));
   } catch (e) {
     if ((e as WireError).code === 'FAILED_PRECONDITION') return 0; // not the built-in model
     throw e;
   }
+  const fill = () => {
+    while (handed < batches.length && queue.length < PIPELINE_DEPTH) queue.push(handOff(handed++));
+  };
+  fill();
   for (let b = 0; b < batches.length; b++) {
     ctx.checkCancelled();
     if (progress) {
       progress.stage = 'parse';
       report();
     }
-    const current = next;
+    const current = queue.shift()!;
     let prepared: { bytes: Uint8Array; timings: { parseMs?: number; embedMs?: number } } | null = null;
     if ('work' in current) {
       try {
@@ -175,8 +185,8 @@ async function pipelined(
       }
       ctx.checkCancelled();
     }
-    // Hand the next batch over before committing this one, so that both run at once.
-    if (b + 1 < batches.length) next = handOff(b + 1);
+    // Keep the second worker busy while this one commits.
+    fill();
     let r: BatchResult;
     if ('work' in current) {
       r = ctx.call('ingestProcess', { batchId: current.batchId, prepared: true }, prepared!.bytes).value as BatchResult;
