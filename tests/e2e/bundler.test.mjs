@@ -26,15 +26,19 @@ test('a Vite build of an app using kspace runs in the browser', { timeout: 24000
     const store = await openStore({ name: 'vite-app' });
     const space = await store.createSpace({ title: 'Bundled' });
     await store.addSource(space.id, { title: 'n', text: 'bundled note', mediaType: 'text', origin: 'paste' });
-    const n = (await store.listSources(space.id)).length;
+    // More than one batch: the store's worker starts the pipeline's nested worker, which the
+    // bundle must hold too.
+    const notes = Array.from({ length: 130 }, (_, i) => ({ title: 'note ' + i, text: '# Note ' + i + '\\n\\nAbout rivers and granite, number ' + i + '.', mediaType: 'text', origin: 'paste' }));
+    const r = await store.ingest(space.id, notes);
+    const n = (await store.listSources(space.id, { limit: 1000 })).length;
     await store.close();
-    document.getElementById('out').textContent = 'ok ' + n;
+    document.getElementById('out').textContent = 'ok ' + n + ' pipelined ' + (r.pipelinedBatches > 0);
   `);
   fs.writeFileSync(path.join(app, 'vite.config.js'), `export default { logLevel: 'warn', build: { target: 'es2022' }, worker: { format: 'es' } };`);
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: app, stdio: 'pipe' });
   const assets = fs.readdirSync(path.join(app, 'dist', 'assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `the .wasm was emitted (${assets.join(', ')})`);
-  assert.ok(assets.filter((f) => f.endsWith('.js')).length >= 2, 'the worker was bundled separately');
+  assert.ok(assets.filter((f) => f.endsWith('.js')).length >= 3, `the store's worker and the pipeline's worker were bundled separately (${assets.join(', ')})`);
 
   const { server, url } = await serve(path.join(app, 'dist'));
   const ctx = await launch();
@@ -43,7 +47,7 @@ test('a Vite build of an app using kspace runs in the browser', { timeout: 24000
     const page = await ctx.newPage();
     watchErrors(page, errors);
     await page.goto(url);
-    await page.locator('#out', { hasText: 'ok 1' }).waitFor({ timeout: 60000 });
+    await page.locator('#out', { hasText: 'ok 131 pipelined true' }).waitFor({ timeout: 60000 });
   } finally {
     await ctx.close();
     server.close();
