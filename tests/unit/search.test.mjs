@@ -198,6 +198,10 @@ test('an ingest can be cancelled: processed sources stay, the rest is removed', 
   const sp = await store.getSpace(s2.id);
   assert.equal(sp.documentCount, left.length);
   await rejectsWith(store.ingest(s2.id, many.slice(0, 1), { signal: AbortSignal.abort() }), 'CANCELLED');
+  // The cancelled job let go of the pipeline's second worker: the next ingest uses it again.
+  const again = await store.ingest(s2.id, many.map((m) => ({ ...m, title: `again ${m.title}`, text: `${m.text} again` })));
+  assert.ok(again.pipelinedBatches > 0, `pipelined ${again.pipelinedBatches} batches after a cancel`);
+  assert.ok(again.sources.every((x) => x.status === 'processed'));
 });
 
 test('bad ingest input: typed errors, nothing half-written', async () => {
