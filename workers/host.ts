@@ -69,14 +69,6 @@ export function toWireError(e: unknown, fallbackCode = 'INTERNAL'): WireError {
   return { code: fallbackCode, message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Emscripten's hook for instantiating from an already compiled module. */
-export function instantiateFrom(compiled: WebAssembly.Module) {
-  return (imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) => {
-    void WebAssembly.instantiate(compiled, imports).then((instance) => done(instance, compiled));
-    return {};
-  };
-}
-
 let nextBackendId = 1;
 
 /** A failure with a wire code, thrown inside the worker (jobs may inspect and adjust it). */

@@ -8,6 +8,7 @@
 // ctx.callClient('embed').
 import type { JobContext } from './host.js';
 import type { IngestProgress } from '../js/types.js';
+import type { PreparedBatch } from './prep.js';
 import type { WireError } from './protocol.js';
 
 interface SourceWire {
@@ -145,7 +146,7 @@ async function pipelined(
   } catch {
     return 0;
   }
-  type Handed = { batchId: number; work: Promise<{ bytes: Uint8Array; timings: { parseMs?: number; embedMs?: number } }> } | { result: BatchResult };
+  type Handed = { batchId: number; work: Promise<PreparedBatch> } | { result: BatchResult };
   const handOff = (b: number): Handed => {
     const r = ctx.call('ingestProcess', { sourceIds: batches[b]!.ids, handOff: true });
     const v = r.value as BatchResult & { handOff?: boolean; batchId?: number };
@@ -176,21 +177,18 @@ async function pipelined(
       report();
     }
     const current = queue.shift()!;
-    let prepared: { bytes: Uint8Array; timings: { parseMs?: number; embedMs?: number } } | null = null;
+    fill(); // the second worker prepares the next ones while this one waits and commits
+    let r: BatchResult;
     if ('work' in current) {
+      let prepared: PreparedBatch;
       try {
         prepared = await current.work;
       } catch {
         return b; // the second worker failed: this batch and the rest, serially (still staged)
       }
       ctx.checkCancelled();
-    }
-    // Keep the second worker busy while this one commits.
-    fill();
-    let r: BatchResult;
-    if ('work' in current) {
-      r = ctx.call('ingestProcess', { batchId: current.batchId, prepared: true }, prepared!.bytes).value as BatchResult;
-      r.timings = { ...(r.timings ?? {}), parseMs: prepared!.timings.parseMs ?? 0, embedMs: prepared!.timings.embedMs ?? 0 };
+      r = ctx.call('ingestProcess', { batchId: current.batchId, prepared: true }, prepared.bytes).value as BatchResult;
+      r.timings = { ...(r.timings ?? {}), parseMs: prepared.timings.parseMs ?? 0, embedMs: prepared.timings.embedMs ?? 0 };
     } else {
       r = current.result;
     }

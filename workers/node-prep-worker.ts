@@ -1,9 +1,7 @@
 // Node entry of the ingest pipeline's second worker (workers/prep.ts), a worker thread started by
 // the store's worker thread.
-import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import createKspaceModule from '../wasm/kspace.js';
-import { instantiateFrom } from './host.js';
+import { loadNodeModule } from './node-module.js';
 import { servePreparer } from './prep.js';
 import type { PrepReply, ToPrep } from './protocol.js';
 
@@ -15,8 +13,5 @@ servePreparer(
     post: (msg: PrepReply, transfer?: ArrayBuffer[]) => parent.postMessage(msg, transfer ?? []),
     onMessage: (handler) => parent.on('message', (msg: ToPrep) => handler(msg)),
   },
-  (compiled) =>
-    compiled
-      ? createKspaceModule({ instantiateWasm: instantiateFrom(compiled) })
-      : createKspaceModule({ wasmBinary: fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url)) }),
+  loadNodeModule,
 );

@@ -1,9 +1,8 @@
 // Node worker entry: hosts the engine over ordinary files (or memory) in a worker thread, so long
 // engine calls never block the application's event loop. Started by js/node.ts.
-import fs from 'node:fs';
 import { parentPort, Worker } from 'node:worker_threads';
-import createKspaceModule from '../wasm/kspace.js';
-import { Host, instantiateFrom, type OpenedFiles, type Port } from './host.js';
+import { Host, type OpenedFiles, type Port } from './host.js';
+import { loadNodeModule } from './node-module.js';
 import { NodeFsBackend } from './node-backend.js';
 import type { PreparerWorker } from './prep.js';
 import type { FromWorker, PrepReply, StoreLocation, ToWorker } from './protocol.js';
@@ -28,12 +27,7 @@ async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
 }
 
 new Host(port, {
-  // The client compiles the module once per process and shares it, so every store opened after the
-  // first reuses the compiled code; without it, read and compile the file here.
-  loadModule: (compiled) =>
-    compiled
-      ? createKspaceModule({ instantiateWasm: instantiateFrom(compiled) })
-      : createKspaceModule({ wasmBinary: fs.readFileSync(new URL('../wasm/kspace.wasm', import.meta.url)) }),
+  loadModule: loadNodeModule,
   openFiles,
   // The ingest pipeline's second worker: a worker thread of this worker thread.
   startPreparer: (): PreparerWorker => {

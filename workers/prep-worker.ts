@@ -1,7 +1,6 @@
 // Browser entry of the ingest pipeline's second worker (workers/prep.ts), started by the store's
 // worker with new Worker(new URL('./prep-worker.js', import.meta.url), { type: 'module' }).
-import createKspaceModule from '../wasm/kspace.js';
-import { instantiateFrom } from './host.js';
+import { loadModule } from './module.js';
 import { servePreparer } from './prep.js';
 import type { PrepReply, ToPrep } from './protocol.js';
 
@@ -16,5 +15,5 @@ servePreparer(
     post: (msg: PrepReply, transfer?: ArrayBuffer[]) => scope.postMessage(msg, transfer ?? []),
     onMessage: (handler) => scope.addEventListener('message', (e) => handler(e.data)),
   },
-  (compiled) => createKspaceModule(compiled ? { instantiateWasm: instantiateFrom(compiled) } : {}),
+  loadModule,
 );

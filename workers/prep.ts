@@ -42,6 +42,12 @@ export function servePreparer(port: PrepPort<ToPrep, PrepReply>, loadModule: (co
   });
 }
 
+/** A batch the second worker prepared: for ingestProcess { batchId, prepared }, and its timings. */
+export interface PreparedBatch {
+  bytes: Uint8Array;
+  timings: { parseMs?: number; embedMs?: number };
+}
+
 /** The second worker as the store's worker sees it (started by HostEnv.startPreparer). */
 export interface PreparerWorker extends PrepPort<PrepReply, ToPrep> {
   /** Called once if the worker dies (an uncaught error, or it could not start). */
@@ -78,11 +84,10 @@ export class PreparerClient {
     return this.send({ id: 0, method: 'loadTerms', bytes });
   }
 
-  /** A prepared batch (binary, for ingestProcess { batchId, prepared }) and its timings. */
-  async prepare(bytes: Uint8Array): Promise<{ bytes: Uint8Array; timings: { parseMs?: number; embedMs?: number } }> {
+  async prepare(bytes: Uint8Array): Promise<PreparedBatch> {
     const r = await this.send({ id: 0, method: 'prepare', bytes }, [bytes.buffer as ArrayBuffer]);
     if (!r.bytes) throw { code: 'INTERNAL', message: 'the preparer returned no batch' } satisfies WireError;
-    return { bytes: r.bytes, timings: JSON.parse(r.json) as { parseMs?: number; embedMs?: number } };
+    return { bytes: r.bytes, timings: JSON.parse(r.json) as PreparedBatch['timings'] };
   }
 
   terminate(): void {

@@ -1,7 +1,7 @@
 // Browser worker entry: hosts the engine over OPFS (or memory) inside a dedicated module Worker.
 // Started by js/index.ts with new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' }).
-import createKspaceModule from '../wasm/kspace.js';
-import { Host, instantiateFrom, type OpenedFiles, type Port } from './host.js';
+import { Host, type OpenedFiles, type Port } from './host.js';
+import { loadModule } from './module.js';
 import { acquireWebLock, checkStoreName, OpfsPoolBackend, storeDirectory } from './opfs-backend.js';
 import type { PreparerWorker } from './prep.js';
 import type { FromWorker, PrepReply, StoreLocation, ToWorker } from './protocol.js';
@@ -62,7 +62,7 @@ function startPreparer(): PreparerWorker | null {
 }
 
 new Host(port, {
-  loadModule: (compiled) => createKspaceModule(compiled ? { instantiateWasm: instantiateFrom(compiled) } : {}),
+  loadModule,
   openFiles,
   startPreparer,
 });

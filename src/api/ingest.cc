@@ -22,20 +22,6 @@
 namespace kspace::api {
 namespace {
 
-// A space's document frequencies (TermStatsCache) as keyword extraction reads them.
-class SpaceDf final : public text::DfSource {
- public:
-  explicit SpaceDf(const SpaceTerms& t) : t_(t) {}
-  int Df(std::string_view term) const override {
-    auto it = t_.stats.df.find(term);
-    return it == t_.stats.df.end() ? 0 : static_cast<int>(it->second);
-  }
-  int DocCount() const override { return static_cast<int>(t_.stats.docs); }
-
- private:
-  const SpaceTerms& t_;
-};
-
 // Parses and chunks one staged source, against the space's term statistics.
 Result<PreparedSource> Prepare(Context& ctx, store::SourceRow source) {
   KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), source.original_blob_hash));
@@ -222,12 +208,10 @@ int64_t KeepPending(Context& ctx, std::shared_ptr<IngestBatch> batch) {
 Result<json> HandOff(Context& ctx, const std::vector<std::string>& ids) {
   auto batch = std::make_shared<IngestBatch>();
   KS_ASSIGN_OR_RETURN(std::vector<store::SourceRow> staged, StagedRows(ctx, ids, *batch));
-  std::vector<store::SourceRow> rows;
   std::vector<std::string> blobs;
   for (store::SourceRow& row : staged) {
     KS_ASSIGN_OR_RETURN(std::string blob, store::GetBlobString(ctx.db(), row.original_blob_hash));
     blobs.push_back(std::move(blob));
-    rows.push_back(row);
     PreparedSource p;
     p.source = std::move(row);
     batch->sources.push_back(std::move(p));
@@ -240,9 +224,8 @@ Result<json> HandOff(Context& ctx, const std::vector<std::string>& ids) {
   }
   batch->model_id = model.id;
   batch->dim = model.dim;
-  ctx.output = EncodePrepInput(rows, blobs);
-  const size_t n = batch->sources.size();
-  return json{{"handOff", true}, {"batchId", KeepPending(ctx, std::move(batch))}, {"sources", n}};
+  ctx.output = EncodePrepInput(*batch, blobs);
+  return json{{"handOff", true}, {"batchId", KeepPending(ctx, std::move(batch))}};
 }
 
 Result<json> IngestProcess(Context& ctx, Args& a) {

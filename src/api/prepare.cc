@@ -76,6 +76,12 @@ class Reader {
     if (ok_ && static_cast<uint64_t>(n) * min_bytes > b_.size() - at_) Fail();
     return ok_ ? n : 0;
   }
+  // The unread bytes (all consumed).
+  std::span<const uint8_t> Rest() {
+    std::span<const uint8_t> rest = ok_ ? b_.subspan(at_) : std::span<const uint8_t>();
+    at_ = b_.size();
+    return rest;
+  }
   void Raw(void* p, size_t n) {
     if (!ok_ || n > b_.size() - at_) return Fail();
     if (n) std::memcpy(p, b_.data() + at_, n);
@@ -97,66 +103,159 @@ Status Malformed(std::string_view what) {
   return InvalidArgument("malformed prepared batch (" + std::string(what) + ")", "bytes");
 }
 
+// Each record's writer and reader side by side: a field added to one goes into the other.
+
+// A handed-off source: what PrepareText reads of its row, and its bytes.
+void PutInput(Writer& w, const store::SourceRow& r, std::string_view blob) {
+  w.Str(r.id);
+  w.Str(r.space_id);
+  w.Str(r.title);
+  w.OptStr(r.path);
+  w.OptStr(r.mime_type);
+  w.Str(r.media_type);
+  w.Str(r.keywords);
+  w.Str(r.metadata);
+  w.Str(blob);
+}
+store::SourceRow GetInput(Reader& r, std::string_view* blob) {
+  store::SourceRow row;
+  row.id = r.Str();
+  row.space_id = r.Str();
+  row.title = r.Str();
+  row.path = r.OptStr();
+  row.mime_type = r.OptStr();
+  row.media_type = r.Str();
+  row.keywords = r.Str();
+  row.metadata = r.Str();
+  *blob = r.View();
+  return row;
+}
+
+void PutLink(Writer& w, const store::SourceLink& l) {
+  w.Str(l.kind);
+  w.Str(l.target);
+  w.Str(l.heading);
+  w.Str(l.alias);
+  w.U8(l.embed ? 1 : 0);
+}
+store::SourceLink GetLink(Reader& r) {
+  store::SourceLink l;
+  l.kind = r.Str();
+  l.target = r.Str();
+  l.heading = r.Str();
+  l.alias = r.Str();
+  l.embed = r.U8() != 0;
+  return l;
+}
+
+// A chunk without its source and space ids (those of the source it comes with).
+void PutChunk(Writer& w, const store::ChunkRow& c) {
+  w.Str(c.id);
+  w.I64(c.chunk_index);
+  w.Str(c.chunk_type);
+  w.Str(c.text);
+  w.I64(c.context_bytes);
+  w.Str(c.heading_path);
+  w.I64(c.token_count);
+  w.I64(c.char_start);
+  w.I64(c.char_end);
+  w.Str(c.created_at);
+}
+store::ChunkRow GetChunk(Reader& r, const store::SourceRow& source) {
+  store::ChunkRow c;
+  c.id = r.Str();
+  c.space_id = source.space_id;
+  c.content_source_id = source.id;
+  c.chunk_index = r.I64();
+  c.chunk_type = r.Str();
+  c.text = r.Str();
+  c.context_bytes = r.I64();
+  c.heading_path = r.Str();
+  c.token_count = r.I64();
+  c.char_start = r.I64();
+  c.char_end = r.I64();
+  c.created_at = r.Str();
+  return c;
+}
+
+// A prepared source: what Commit needs beyond the row it already holds.
+void PutPrepared(Writer& w, const PreparedSource& p) {
+  w.Str(p.source.id);
+  w.U8(p.failed ? 1 : 0);
+  w.Str(p.error);
+  w.Str(p.source.keywords);
+  w.OptStr(p.source.content_summary);
+  w.Str(p.source.metadata);
+  w.U8(p.processed_is_original ? 1 : 0);
+  w.U8(p.has_processed_text ? 1 : 0);
+  // The original text is the store's blob already: not sent back.
+  w.Str(p.processed_is_original ? std::string_view() : std::string_view(p.processed_text));
+  w.U32(static_cast<uint32_t>(p.terms.size()));
+  for (const std::string& t : p.terms) w.Str(t);
+  w.U32(static_cast<uint32_t>(p.links.size()));
+  for (const store::SourceLink& l : p.links) PutLink(w, l);
+  w.U32(static_cast<uint32_t>(p.chunks.size()));
+  for (const store::ChunkRow& c : p.chunks) PutChunk(w, c);
+}
+// Into `p`, whose row is the handed-off one (the ids must match).
+Status GetPrepared(Reader& r, PreparedSource& p) {
+  store::SourceRow& row = p.source;
+  if (r.Str() != row.id) return Malformed("source order");
+  p.failed = r.U8() != 0;
+  p.error = r.Str();
+  row.keywords = r.Str();
+  row.content_summary = r.OptStr();
+  row.metadata = r.Str();
+  p.processed_is_original = r.U8() != 0;
+  p.has_processed_text = r.U8() != 0;
+  p.processed_text = r.Str();
+  // Counts are bounded by the bytes left (the smallest encoding of each item), so a damaged
+  // count cannot make us reserve or loop beyond the input.
+  p.terms.assign(r.Count(4), std::string());
+  for (std::string& t : p.terms) t = r.Str();
+  p.links.clear();
+  for (uint32_t i = 0, n = r.Count(17); i < n && r.ok(); ++i) p.links.push_back(GetLink(r));
+  p.chunks.clear();
+  const uint32_t nchunks = r.Count(60);
+  p.chunks.reserve(nchunks);
+  for (uint32_t i = 0; i < nchunks && r.ok(); ++i) p.chunks.push_back(GetChunk(r, row));
+  return r.ok() ? Status::Ok() : Malformed("source " + row.id);
+}
+
 }  // namespace
 
-std::vector<uint8_t> EncodePrepInput(std::span<const store::SourceRow> rows, std::span<const std::string> blobs) {
+std::vector<uint8_t> EncodePrepInput(const IngestBatch& batch, std::span<const std::string> blobs) {
   Writer w;
   size_t total = 64;
   for (const std::string& b : blobs) total += b.size() + 256;
   w.Reserve(total);
   w.U32(kPrepInputMagic);
-  w.U32(static_cast<uint32_t>(rows.size()));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const store::SourceRow& r = rows[i];
-    w.Str(r.id);
-    w.Str(r.space_id);
-    w.Str(r.title);
-    w.OptStr(r.path);
-    w.OptStr(r.mime_type);
-    w.Str(r.media_type);
-    w.Str(r.keywords);
-    w.Str(r.metadata);
-    w.Str(i < blobs.size() ? std::string_view(blobs[i]) : std::string_view());
+  w.U32(static_cast<uint32_t>(batch.sources.size()));
+  for (size_t i = 0; i < batch.sources.size(); ++i) {
+    PutInput(w, batch.sources[i].source, i < blobs.size() ? std::string_view(blobs[i]) : std::string_view());
   }
   return w.Take();
 }
 
 std::vector<uint8_t> EncodeTermStats(const store::TermStatsBlob& stats) {
   Writer w;
-  w.Reserve(16 + stats.df.size() * 16);
   w.U32(kTermsMagic);
   w.I64(stats.docs);
-  uint32_t live = 0;
-  for (const auto& [t, df] : stats.df) live += df > 0 ? 1 : 0;
-  w.U32(live);
-  for (const auto& [t, df] : stats.df) {
-    if (df <= 0) continue;
-    w.Str(t);
-    w.I64(df);
-  }
+  const std::string data = store::EncodeTermFrequencies(stats);  // as the store keeps them
+  w.Raw(data.data(), data.size());
   return w.Take();
 }
 
 Status Preparer::LoadTerms(std::span<const uint8_t> bytes) {
   Reader r(bytes);
+  SpaceTerms terms;
   if (r.U32() != kTermsMagic) return InvalidArgument("not term statistics", "bytes");
-  store::TermStatsBlob stats;
-  stats.docs = r.I64();
-  const uint32_t n = r.Count(12);
-  stats.df.reserve(n);
-  for (uint32_t i = 0; i < n && r.ok(); ++i) {
-    std::string t = r.Str();
-    const int64_t df = r.I64();
-    stats.df.emplace(std::move(t), df);
+  terms.stats.docs = r.I64();
+  if (!r.ok() || terms.stats.docs < 0 || !store::DecodeTermFrequencies(r.Rest(), terms.stats)) {
+    return InvalidArgument("malformed term statistics", "bytes");
   }
-  if (!r.done() || stats.docs < 0) return InvalidArgument("malformed term statistics", "bytes");
-  df_.stats = std::move(stats);
+  terms_ = std::move(terms);
   return Status::Ok();
-}
-
-int Preparer::Stats::Df(std::string_view term) const {
-  auto it = stats.df.find(term);
-  return it == stats.df.end() ? 0 : static_cast<int>(it->second);
 }
 
 Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
@@ -164,21 +263,14 @@ Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
   Reader r(input);
   if (r.U32() != kPrepInputMagic) return InvalidArgument("not a batch to prepare", "bytes");
   const uint32_t n = r.Count(40);
+  const SpaceDf df(terms_);
   std::vector<PreparedSource> prepared;
   prepared.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
-    store::SourceRow row;
-    row.id = r.Str();
-    row.space_id = r.Str();
-    row.title = r.Str();
-    row.path = r.OptStr();
-    row.mime_type = r.OptStr();
-    row.media_type = r.Str();
-    row.keywords = r.Str();
-    row.metadata = r.Str();
-    const std::string_view blob = r.View();
+    std::string_view blob;
+    store::SourceRow row = GetInput(r, &blob);
     if (!r.ok()) return InvalidArgument("malformed batch to prepare", "bytes");
-    KS_ASSIGN_OR_RETURN(PreparedSource p, PrepareText(std::move(row), blob, config_, &df_));
+    KS_ASSIGN_OR_RETURN(PreparedSource p, PrepareText(std::move(row), blob, config_, &df));
     prepared.push_back(std::move(p));
   }
   if (!r.done()) return InvalidArgument("malformed batch to prepare", "bytes");
@@ -202,51 +294,15 @@ Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
   w.Reserve(text_bytes + vectors.size() * sizeof(float) + 4096 * prepared.size());
   w.U32(kPreparedMagic);
   w.U32(static_cast<uint32_t>(prepared.size()));
-  for (const PreparedSource& p : prepared) {
-    w.Str(p.source.id);
-    w.U8(p.failed ? 1 : 0);
-    w.Str(p.error);
-    w.Str(p.source.keywords);
-    w.OptStr(p.source.content_summary);
-    w.Str(p.source.metadata);
-    w.U8(p.processed_is_original ? 1 : 0);
-    w.U8(p.has_processed_text ? 1 : 0);
-    // The original text is the store's blob already: not sent back.
-    w.Str(p.processed_is_original ? std::string_view() : std::string_view(p.processed_text));
-    w.U32(static_cast<uint32_t>(p.terms.size()));
-    for (const std::string& t : p.terms) w.Str(t);
-    w.U32(static_cast<uint32_t>(p.links.size()));
-    for (const store::SourceLink& l : p.links) {
-      w.Str(l.kind);
-      w.Str(l.target);
-      w.Str(l.heading);
-      w.Str(l.alias);
-      w.U8(l.embed ? 1 : 0);
-    }
-    w.U32(static_cast<uint32_t>(p.chunks.size()));
-    for (const store::ChunkRow& c : p.chunks) {
-      w.Str(c.id);
-      w.I64(c.chunk_index);
-      w.Str(c.chunk_type);
-      w.Str(c.text);
-      w.I64(c.context_bytes);
-      w.Str(c.heading_path);
-      w.I64(c.token_count);
-      w.I64(c.char_start);
-      w.I64(c.char_end);
-      w.Str(c.created_at);
-    }
-  }
+  for (const PreparedSource& p : prepared) PutPrepared(w, p);
   w.U32(static_cast<uint32_t>(dim));
   w.U32(static_cast<uint32_t>(texts.size()));
   w.Raw(vectors.data(), vectors.size() * sizeof(float));
 
-  // Count the batch as the store will when it commits it (TermStatsCache::Adjust after Commit),
-  // so that the next batch's keywords see the same statistics as in a serial ingest.
+  // Count the batch as the store's engine does after it commits it (Commit), so that the next
+  // batch's keywords see the same statistics as in a serial ingest.
   for (const PreparedSource& p : prepared) {
-    if (p.failed || p.terms.empty()) continue;
-    df_.stats.docs += 1;
-    for (const std::string& t : p.terms) df_.stats.df[t] += 1;
+    if (!p.failed && !p.terms.empty()) TermStatsCache::Adjust(terms_, p.terms, +1);
   }
   return w.Take();
 }
@@ -258,51 +314,7 @@ Status DecodePrepared(std::span<const uint8_t> bytes, IngestBatch& batch, std::v
   if (!r.ok() || n != batch.sources.size()) return Malformed("source count");
   size_t total_chunks = 0;
   for (PreparedSource& p : batch.sources) {
-    store::SourceRow& row = p.source;
-    if (r.Str() != row.id) return Malformed("source order");
-    p.failed = r.U8() != 0;
-    p.error = r.Str();
-    row.keywords = r.Str();
-    row.content_summary = r.OptStr();
-    row.metadata = r.Str();
-    p.processed_is_original = r.U8() != 0;
-    p.has_processed_text = r.U8() != 0;
-    p.processed_text = r.Str();
-    const uint32_t nterms = r.Count(4);
-    p.terms.clear();
-    p.terms.reserve(nterms);
-    for (uint32_t i = 0; i < nterms && r.ok(); ++i) p.terms.push_back(r.Str());
-    const uint32_t nlinks = r.Count(17);
-    p.links.clear();
-    for (uint32_t i = 0; i < nlinks && r.ok(); ++i) {
-      store::SourceLink l;
-      l.kind = r.Str();
-      l.target = r.Str();
-      l.heading = r.Str();
-      l.alias = r.Str();
-      l.embed = r.U8() != 0;
-      p.links.push_back(std::move(l));
-    }
-    const uint32_t nchunks = r.Count(60);
-    p.chunks.clear();
-    p.chunks.reserve(nchunks);
-    for (uint32_t i = 0; i < nchunks && r.ok(); ++i) {
-      store::ChunkRow c;
-      c.id = r.Str();
-      c.space_id = row.space_id;
-      c.content_source_id = row.id;
-      c.chunk_index = r.I64();
-      c.chunk_type = r.Str();
-      c.text = r.Str();
-      c.context_bytes = r.I64();
-      c.heading_path = r.Str();
-      c.token_count = r.I64();
-      c.char_start = r.I64();
-      c.char_end = r.I64();
-      c.created_at = r.Str();
-      p.chunks.push_back(std::move(c));
-    }
-    if (!r.ok()) return Malformed("source " + row.id);
+    KS_RETURN_IF_ERROR(GetPrepared(r, p));
     total_chunks += p.chunks.size();
   }
   const uint32_t dim = r.U32();

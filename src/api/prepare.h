@@ -19,11 +19,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "api/context.h"
 #include "api/ingest.h"
+#include "api/term_cache.h"
 #include "embed/builtin_embedder.h"
 #include "store/terms.h"
 #include "text/keywords.h"
@@ -37,8 +37,9 @@ namespace kspace::api {
 Result<PreparedSource> PrepareText(store::SourceRow row, std::string_view bytes, const EngineConfig& config,
                                    const text::DfSource* df);
 
-// What a Preparer needs for one batch: the rows and their bytes, in batch order.
-std::vector<uint8_t> EncodePrepInput(std::span<const store::SourceRow> rows, std::span<const std::string> blobs);
+// What a Preparer needs for one batch: its sources' rows (batch.sources[i].source) and their
+// bytes (blobs[i]), in batch order.
+std::vector<uint8_t> EncodePrepInput(const IngestBatch& batch, std::span<const std::string> blobs);
 // The space's statistics as a Preparer loads them.
 std::vector<uint8_t> EncodeTermStats(const store::TermStatsBlob& stats);
 
@@ -61,14 +62,8 @@ class Preparer {
   double embed_ms() const { return embed_ms_; }
 
  private:
-  class Stats final : public text::DfSource {
-   public:
-    int Df(std::string_view term) const override;
-    int DocCount() const override { return static_cast<int>(stats.docs); }
-    store::TermStatsBlob stats;
-  };
   EngineConfig config_;
-  Stats df_;
+  SpaceTerms terms_;  // the space's statistics, kept as TermStatsCache keeps the store's
   embed::BuiltinEmbedder embedder_;
   double parse_ms_ = 0;
   double embed_ms_ = 0;

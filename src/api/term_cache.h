@@ -11,12 +11,28 @@
 
 #include "store/db.h"
 #include "store/terms.h"
+#include "text/keywords.h"
 
 namespace kspace::api {
 
 struct SpaceTerms {
   store::TermStatsBlob stats;
   bool dirty = false;
+};
+
+// A space's document frequencies as keyword extraction reads them (the store's engine over its
+// cache, the ingest Preparer over its copy).
+class SpaceDf final : public text::DfSource {
+ public:
+  explicit SpaceDf(const SpaceTerms& t) : t_(t) {}
+  int Df(std::string_view term) const override {
+    auto it = t_.stats.df.find(term);
+    return it == t_.stats.df.end() ? 0 : static_cast<int>(it->second);
+  }
+  int DocCount() const override { return static_cast<int>(t_.stats.docs); }
+
+ private:
+  const SpaceTerms& t_;
 };
 
 class TermStatsCache {

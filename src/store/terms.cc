@@ -25,31 +25,7 @@ bool GetVarint(std::span<const uint8_t> b, size_t& at, uint64_t& v) {
 
 }  // namespace
 
-Result<TermStatsBlob> LoadTermStats(Database& db, const std::string& space_id) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT docs, data FROM term_stats WHERE space_id = ?"));
-  st->Bind(1, space_id);
-  TermStatsBlob out;
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return out;
-  out.docs = st->Int(0);
-  auto b = st->BlobSpan(1);
-  size_t at = 0;
-  uint64_t n = 0;
-  // A damaged blob only costs keyword quality: start over rather than fail ingest.
-  if (!GetVarint(b, at, n) || n > b.size()) return TermStatsBlob{};
-  out.df.reserve(static_cast<size_t>(n));
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t len = 0, df = 0;
-    if (!GetVarint(b, at, len) || len > b.size() - at) return TermStatsBlob{};
-    std::string term(reinterpret_cast<const char*>(b.data() + at), static_cast<size_t>(len));
-    at += static_cast<size_t>(len);
-    if (!GetVarint(b, at, df)) return TermStatsBlob{};
-    out.df.emplace(std::move(term), static_cast<int64_t>(df));
-  }
-  return out;
-}
-
-Status SaveTermStats(Database& db, const std::string& space_id, const TermStatsBlob& stats) {
+std::string EncodeTermFrequencies(const TermStatsBlob& stats) {
   std::string data;
   data.reserve(stats.df.size() * 10 + 8);
   size_t live = 0;
@@ -61,6 +37,44 @@ Status SaveTermStats(Database& db, const std::string& space_id, const TermStatsB
     data += t;
     PutVarint(data, static_cast<uint64_t>(df));
   }
+  return data;
+}
+
+bool DecodeTermFrequencies(std::span<const uint8_t> b, TermStatsBlob& stats) {
+  stats.df.clear();
+  size_t at = 0;
+  uint64_t n = 0;
+  if (!GetVarint(b, at, n) || n > b.size()) return false;
+  stats.df.reserve(static_cast<size_t>(n));
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len = 0, df = 0;
+    if (!GetVarint(b, at, len) || len > b.size() - at) return stats.df.clear(), false;
+    std::string term(reinterpret_cast<const char*>(b.data() + at), static_cast<size_t>(len));
+    at += static_cast<size_t>(len);
+    if (!GetVarint(b, at, df)) return stats.df.clear(), false;
+    stats.df.emplace(std::move(term), static_cast<int64_t>(df));
+  }
+  if (at != b.size()) {
+    stats.df.clear();
+    return false;
+  }
+  return true;
+}
+
+Result<TermStatsBlob> LoadTermStats(Database& db, const std::string& space_id) {
+  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare("SELECT docs, data FROM term_stats WHERE space_id = ?"));
+  st->Bind(1, space_id);
+  TermStatsBlob out;
+  KS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return out;
+  out.docs = st->Int(0);
+  // A damaged blob only costs keyword quality: start over rather than fail ingest.
+  if (!DecodeTermFrequencies(st->BlobSpan(1), out)) return TermStatsBlob{};
+  return out;
+}
+
+Status SaveTermStats(Database& db, const std::string& space_id, const TermStatsBlob& stats) {
+  const std::string data = EncodeTermFrequencies(stats);
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "INSERT INTO term_stats(space_id, docs, data) VALUES (?1, ?2, ?3) "
       "ON CONFLICT(space_id) DO UPDATE SET docs = ?2, data = ?3"));

@@ -31,6 +31,10 @@ struct TermStatsBlob {
   int64_t docs = 0;  // processed, live sources counted
   std::unordered_map<std::string, int64_t, TermHash, std::equal_to<>> df;
 };
+// The document frequencies' binary form (term_stats.data): the terms with df > 0. Decoding
+// replaces stats.df, and returns false (stats.df empty) when the bytes are damaged.
+std::string EncodeTermFrequencies(const TermStatsBlob& stats);
+bool DecodeTermFrequencies(std::span<const uint8_t> bytes, TermStatsBlob& stats);
 // The space's stored statistics (empty when none were saved yet).
 Result<TermStatsBlob> LoadTermStats(Database& db, const std::string& space_id);
 Status SaveTermStats(Database& db, const std::string& space_id, const TermStatsBlob& stats);

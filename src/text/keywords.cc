@@ -7,7 +7,6 @@
 #include <cstring>
 #include <deque>
 #include <limits>
-#include <optional>
 #include <unordered_set>
 
 #include "text/markdown.h"
@@ -424,8 +423,9 @@ struct TextAnalysis::Impl {
   std::vector<int32_t> local_of;       // term id -> summary-local id, or -1
   std::vector<int8_t> section_bonus;   // outline section -> -1 unknown, 0, 1
 
-  // Set only during KeyphrasesAndSummary: the IDF table both of its parts read.
-  mutable IdfTable* shared_idf = nullptr;
+  // The results of Keyphrases and Summary with IDF from `idf` (one table can serve both).
+  std::vector<Keyphrase> KeyphrasesWith(IdfTable& idf, const KeyphraseOptions& opts) const;
+  std::string SummaryWith(IdfTable& idf, const SummaryOptions& opts) const;
 
   std::string_view Term(int32_t id) const {
     const auto& [off, len] = term_at[static_cast<size_t>(id)];
@@ -681,11 +681,14 @@ std::vector<std::string> TextAnalysis::DistinctTerms() const {
 std::vector<Keyphrase> TextAnalysis::Keyphrases(const DfSource* df,
                                                 const KeyphraseOptions& opts) const {
   if (!impl_ || !(impl_->parts & kKeyphrases)) return {};
-  const Impl& a = *impl_;
+  IdfTable idf(df, impl_->term_at.size());
+  return impl_->KeyphrasesWith(idf, opts);
+}
+
+std::vector<Keyphrase> TextAnalysis::Impl::KeyphrasesWith(IdfTable& idf, const KeyphraseOptions& opts) const {
+  const Impl& a = *this;
   const int max_phrases = std::clamp(opts.max_phrases, 1, 100);
   const int max_ngram = std::clamp(opts.max_ngram, 1, 3);
-  std::optional<IdfTable> own;
-  IdfTable& idf = a.shared_idf ? *a.shared_idf : own.emplace(df, a.term_at.size());
   struct Scored {
     int32_t cand;  // index = order of first occurrence
     double score;
@@ -759,22 +762,25 @@ std::pair<std::vector<Keyphrase>, std::string> TextAnalysis::KeyphrasesAndSummar
     const DfSource* df, const KeyphraseOptions& kopts, const SummaryOptions& sopts) const {
   if (!impl_) return {};
   IdfTable idf(df, impl_->term_at.size());
-  impl_->shared_idf = &idf;
-  std::pair<std::vector<Keyphrase>, std::string> out{Keyphrases(df, kopts), Summary(sopts, df)};
-  impl_->shared_idf = nullptr;
+  std::pair<std::vector<Keyphrase>, std::string> out;
+  if (impl_->parts & kKeyphrases) out.first = impl_->KeyphrasesWith(idf, kopts);
+  if ((impl_->parts & kSummary) && !impl_->sentences.empty()) out.second = impl_->SummaryWith(idf, sopts);
   return out;
 }
 
 std::string TextAnalysis::Summary(const SummaryOptions& opts, const DfSource* df) const {
   if (!impl_ || !(impl_->parts & kSummary) || impl_->sentences.empty()) return {};
-  const Impl& a = *impl_;
+  IdfTable idf(df, impl_->term_at.size());
+  return impl_->SummaryWith(idf, opts);
+}
+
+std::string TextAnalysis::Impl::SummaryWith(IdfTable& idf, const SummaryOptions& opts) const {
+  const Impl& a = *this;
   const size_t max_chars = std::max<size_t>(40, opts.max_chars);
   const int max_sentences = std::clamp(opts.max_sentences, 1, 20);
   const std::vector<Impl::Sentence>& sentences = a.sentences;
 
   // Weighted vectors: (1 + ln tf) * idf, their norms, and the centroid.
-  std::optional<IdfTable> own;
-  IdfTable& idf = a.shared_idf ? *a.shared_idf : own.emplace(df, a.term_at.size());
   std::vector<double> idf_of(a.summary_terms.size());
   for (size_t i = 0; i < idf_of.size(); ++i) {
     idf_of[i] = idf.Get(a.summary_terms[i], a.Term(a.summary_terms[i]));
