@@ -24,13 +24,28 @@ export function serve(dir, port = 0, host = '127.0.0.1') {
       return;
     }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, data) => {
-      if (err) {
+    fs.stat(file, (statErr, st) => {
+      if (statErr || !st.isFile()) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-      res.end(data);
+      // Revalidated on every load (no-cache), answered 304 when unchanged. A 304 keeps the cached
+      // response, and with it the compiled code the browser caches beside kspace.wasm: a repeat
+      // visit then starts the engine without compiling it again.
+      const etag = `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+      const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      fs.readFile(file, (err, data) => {
+        if (err) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+          return;
+        }
+        res.writeHead(200, headers);
+        res.end(data);
+      });
     });
   });
   return new Promise((resolve) => server.listen(port, host, () => {

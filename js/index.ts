@@ -33,6 +33,31 @@ function browserTransport(worker: Worker): Transport {
   };
 }
 
+// The engine's code, fetched and compiled here once per page while the worker starts, and handed
+// to every store's worker (and its ingest pipeline's): the compile no longer waits for the worker's
+// own scripts, and a second store in the page reuses it. Undefined when it cannot be fetched here
+// (the worker then loads kspace.wasm itself, as before). Only with the default worker: with a
+// custom workerUrl the .wasm may live elsewhere.
+let compiled: Promise<WebAssembly.Module | undefined> | null = null;
+function compiledModule(): Promise<WebAssembly.Module | undefined> {
+  compiled ??= (async () => {
+    // The literal new URL(...) form lets bundlers find and emit the file.
+    const url = new URL('../wasm/kspace.wasm', import.meta.url);
+    try {
+      return await WebAssembly.compileStreaming(fetch(url, { credentials: 'same-origin' }));
+    } catch {
+      // compileStreaming needs the application/wasm content type; a server may not send it.
+      try {
+        const res = await fetch(url, { credentials: 'same-origin' });
+        return res.ok ? await WebAssembly.compile(await res.arrayBuffer()) : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  })();
+  return compiled;
+}
+
 /**
  * Opens a store: `{ name }` in the Origin Private File System, or `{ memory: true }`.
  * Rejects with STORE_LOCKED when another tab or worker has the store open.
@@ -41,9 +66,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { open, maxSourceBytes } = resolveOpenOptions(options, 'browser');
   if (typeof Worker === 'undefined') throw new KspaceError('UNSUPPORTED', 'this environment has no Web Workers');
   // The literal `new Worker(new URL(...), { type: 'module' })` form lets Vite and webpack find and
-  // bundle the worker (and, through it, the .wasm file).
+  // bundle the worker (and, through it, the .wasm file). The default is the build's bundle of
+  // the worker (workers/worker.bundle.js, one request), which starts ~50 ms sooner than its
+  // unbundled module graph would.
+  const module = options.workerUrl ? undefined : compiledModule();
   const worker = options.workerUrl
     ? new Worker(options.workerUrl, { type: 'module' })
-    : new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' });
-  return Store.open(browserTransport(worker), open, maxSourceBytes, undefined, options.embedder);
+    : new Worker(new URL('../workers/worker.bundle.js', import.meta.url), { type: 'module' });
+  try {
+    return await Store.open(browserTransport(worker), open, maxSourceBytes, await module, options.embedder);
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
 }

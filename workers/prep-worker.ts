@@ -1,5 +1,5 @@
 // Browser entry of the ingest pipeline's second worker (workers/prep.ts), started by the store's
-// worker with new Worker(new URL('./prep-worker.js', import.meta.url), { type: 'module' }).
+// worker with new Worker(new URL('./prep-worker.bundle.js', import.meta.url), { type: 'module' }).
 import { loadModule } from './module.js';
 import { servePreparer } from './prep.js';
 import type { PrepReply, ToPrep } from './protocol.js';

@@ -1,5 +1,5 @@
 // Browser worker entry: hosts the engine over OPFS (or memory) inside a dedicated module Worker.
-// Started by js/index.ts with new Worker(new URL('../workers/worker.js', import.meta.url), { type: 'module' }).
+// Started by js/index.ts as its bundle: new Worker(new URL('../workers/worker.bundle.js', import.meta.url), { type: 'module' }).
 import { Host, type OpenedFiles, type Port } from './host.js';
 import { loadModule } from './module.js';
 import { acquireWebLock, checkStoreName, OpfsPoolBackend, storeDirectory } from './opfs-backend.js';
@@ -48,7 +48,7 @@ async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
 // The ingest pipeline's second worker: a nested dedicated worker.
 function startPreparer(): PreparerWorker | null {
   if (typeof Worker === 'undefined') return null;
-  const w = new Worker(new URL('./prep-worker.js', import.meta.url), { type: 'module' });
+  const w = new Worker(new URL('./prep-worker.bundle.js', import.meta.url), { type: 'module' });
   let onError: ((message: string) => void) | null = null;
   w.addEventListener('error', (e) => onError?.(e.message || 'worker error'));
   return {

@@ -105,13 +105,15 @@ test('spaces and sources persist in OPFS across a reload and a browser restart',
   }
 });
 
-// More than one batch: the store's worker starts a nested worker (workers/prep-worker.js) that
+// More than one batch: the store's worker starts a nested worker (workers/prep-worker.bundle.js) that
 // parses and embeds the next batch while it commits one; the store ends as with one worker.
 test('a multi-batch ingest runs pipelined in a nested worker on OPFS and equals a one-worker ingest', { timeout: 120000 }, async () => {
   const ctx = await launch(newProfile());
   try {
     const page = await ctx.newPage();
     watchErrors(page, errors);
+    const requested = [];
+    ctx.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(`${url}?test=pipe`);
     const runs = await useStore(page, async (openStore) => {
       const words = ['borrow', 'lifetime', 'garden', 'tomato', 'river', 'granite', 'violin', 'comet', 'lantern', 'harbor', 'pepper', 'quartz'];
@@ -143,6 +145,12 @@ test('a multi-batch ingest runs pipelined in a nested worker on OPFS and equals 
     assert.equal(on.chunks, off.chunks);
     assert.deepEqual(on.rows, off.rows);
     assert.deepEqual(on.hits, off.hits);
+    // The page fetched and compiled the engine once for both stores and the nested worker, and the
+    // workers ran as their bundles: no worker started by fetching its module graph.
+    assert.equal(requested.filter((p) => p.endsWith('/kspace.wasm')).length, 1, requested.join(' '));
+    assert.ok(requested.some((p) => p.endsWith('/workers/worker.bundle.js')), requested.join(' '));
+    assert.ok(requested.some((p) => p.endsWith('/workers/prep-worker.bundle.js')), requested.join(' '));
+    assert.ok(!requested.some((p) => p.endsWith('/workers/host.js') || p.endsWith('/workers/prep.js')), requested.join(' '));
   } finally {
     await ctx.close();
   }
