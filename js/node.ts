@@ -59,6 +59,23 @@ function compiledModule(): Promise<WebAssembly.Module | undefined> {
   return compiled;
 }
 
+// A worker inherits the process's Node options. Two kinds break it: --input-type (as in `node
+// --input-type=module -e '...'`) is only valid for the main script's string input, and the worker
+// fails to start with it; and an execArgv given explicitly (to leave --input-type out) may not
+// hold V8 or process-wide flags (--max-old-space-size, --expose-gc, --stack-size...), which Node
+// then refuses with ERR_WORKER_INVALID_EXEC_ARGV. So: inherit when there is no --input-type, else
+// pass the rest, and if Node refuses that, pass none (the flags are the process's anyway).
+function startWorker(url: string | URL): Worker {
+  const inputType = (a: string, i: number, all: string[]) => a.startsWith('--input-type') || all[i - 1] === '--input-type';
+  if (!process.execArgv.some(inputType)) return new Worker(url);
+  try {
+    return new Worker(url, { execArgv: process.execArgv.filter((a, i, all) => !inputType(a, i, all)) });
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return new Worker(url, { execArgv: [] });
+  }
+}
+
 /**
  * Opens a store: `{ path }` (a file; created if missing) or `{ memory: true }`.
  * Rejects with STORE_LOCKED when another process (or another open in this one) has the file.
@@ -82,11 +99,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
     release = () => releaseLockFile(lockPath, token);
   }
-  // The worker inherits the process's Node options, but --input-type (as in `node
-  // --input-type=module -e '...'`) is only valid for the main script's string input: a worker
-  // given it fails to start.
-  const execArgv = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
-  const worker = new Worker(options.workerUrl ?? new URL('../workers/node-worker.js', import.meta.url), { execArgv });
+  const worker = startWorker(options.workerUrl ?? new URL('../workers/node-worker.js', import.meta.url));
   let released = false;
   const gone = () => {
     if (!released) {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { kspace, rejectsWith, tempDir } from '../helpers/store.mjs';
@@ -106,16 +107,33 @@ test('a stale lock left by a dead process is taken over', async () => {
   await s.close();
 });
 
-test('a store opens from a script given on the command line (node --input-type=module -e)', () => {
+// Node refuses some of its own flags in a worker's execArgv (V8 ones such as --max-old-space-size,
+// and --input-type); a store must open whatever flags the process was started with.
+test('a store opens from a script given on the command line (node --input-type=module -e), also with V8 flags', () => {
   const url = new URL('../../dist/js/node.js', import.meta.url).href;
   const script = `const { openStore } = await import(${JSON.stringify(url)});
     const s = await openStore({ memory: true });
     const sp = await s.createSpace({ title: 'cli' });
-    console.log('spaces', (await s.listSpaces()).length, sp.title);
+    const r = await s.ingest(sp.id, Array.from({ length: 70 }, (_, i) => ({ title: 'n' + i, text: '# Note ' + i + '\\n\\nSome words about topic ' + i + '.', mediaType: 'text', origin: 'paste' })));
+    console.log('spaces', (await s.listSpaces()).length, sp.title, 'sources', r.sources.length);
     await s.close();`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60000 });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /spaces 1 cli/);
+  for (const flags of [[], ['--max-old-space-size=4096'], ['--expose-gc', '--stack-size=2000'], ['--input-type', 'module']]) {
+    const argv = flags.includes('--input-type') ? [...flags, '-e', script] : [...flags, '--input-type=module', '-e', script];
+    const r = spawnSync(process.execPath, argv, { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /spaces 1 cli sources 70/, flags.join(' '));
+  }
+  // And from a script file (no --input-type: the worker inherits the flags).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kspace-cli-'));
+  try {
+    const file = path.join(dir, 'open.mjs');
+    fs.writeFileSync(file, script);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=4096', '--expose-gc', file], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /spaces 1 cli sources 70/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('memory stores work and vanish', async () => {
