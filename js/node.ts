@@ -99,7 +99,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
     release = () => releaseLockFile(lockPath, token);
   }
-  const worker = startWorker(options.workerUrl ?? new URL('../workers/node-worker.js', import.meta.url));
+  const worker = startWorker(options.workerUrl ?? new URL('../workers/node-worker.bundle.js', import.meta.url));
   let released = false;
   const gone = () => {
     if (!released) {

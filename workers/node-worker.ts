@@ -31,7 +31,7 @@ new Host(port, {
   openFiles,
   // The ingest pipeline's second worker: a worker thread of this worker thread.
   startPreparer: (): PreparerWorker => {
-    const w = new Worker(new URL('./node-prep-worker.js', import.meta.url));
+    const w = new Worker(new URL('./node-prep-worker.bundle.js', import.meta.url));
     w.unref(); // never keeps the process alive; the store's worker holds it while it waits
     let onError: ((message: string) => void) | null = null;
     w.on('error', (e: Error) => onError?.(e.message));
