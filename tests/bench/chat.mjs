@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QUICK = process.argv.includes('--quick');
 const { openStore } = await import(path.join(ROOT, 'dist', 'js', 'node.js'));
+const { fillSpace } = await import(path.join(ROOT, 'tests', 'helpers', 'bigspace.mjs'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kspace-chat-bench-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const results = { name: 'chat', date: new Date().toISOString(), quick: QUICK, rows: [] };
@@ -75,18 +76,9 @@ const sentence = (topic, n) => {
     for (let p = 0; p < 5; p++) paras.push(`## Part ${p}\n\n${sentence(topic, 60)}. ${sentence(topic, 60)}. ${sentence(topic, 60)}.`);
     return `# Note ${i}\n\n${paras.join('\n\n')}\n`;
   };
-  const t0 = performance.now();
-  let chunks = 0;
-  for (let i = 0; chunks < target; i += 500) {
-    const r = await store.ingest(space.id, Array.from({ length: 500 }, (_, j) => ({ title: `n${i + j}`, text: note(i + j), mediaType: 'text', origin: 'paste' })), { duplicates: 'keep' });
-    chunks += r.chunks;
-  }
-  const buildSeconds = (performance.now() - t0) / 1000;
   // Measured in the steady state: the vectors linked into the HNSW graph by the worker's idle
   // steps (right after an ingest, searches scan the still unlinked vectors exactly).
-  const tLink = performance.now();
-  while ((await store.spaceStats(space.id)).index?.unlinkedVectors) await new Promise((r) => setTimeout(r, 500));
-  const linkSeconds = (performance.now() - tLink) / 1000;
+  const { chunks, buildSeconds, linkSeconds } = await fillSpace(store, space.id, note, target);
   for (let i = 0; i < 200; i++) await store.memories.add({ spaceId: space.id, content: `memory ${sentence(i % 50, 12)}`, importance: rnd() });
   const chat = await store.chat.createSession(space.id);
   const engine = [];

@@ -22,6 +22,7 @@ const RFCS = path.resolve(ROOT, '..', 'shared', 'data', 'rust-rfcs', 'text');
 const QUICK = process.argv.includes('--quick');
 const { openStore } = await import(path.join(ROOT, 'dist', 'js', 'node.js'));
 const { oramaEnglish } = await import(path.join(ROOT, 'tests', 'helpers', 'peers.mjs'));
+const { fillSpace } = await import(path.join(ROOT, 'tests', 'helpers', 'bigspace.mjs'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kspace-ingest-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const results = { name: 'ingest', date: new Date().toISOString(), quick: QUICK, rows: [] };
@@ -114,16 +115,9 @@ function synthNotes() {
   let store = await openStore({ path: file });
   const space = await store.createSpace({ title: 'big', storageQuotaBytes: 2 ** 40 });
   const { vocab, note } = synthNotes();
-  const t0 = performance.now();
-  let chunks = 0;
-  for (let i = 0; chunks < target; i += 500) {
-    const r = await store.ingest(space.id, Array.from({ length: 500 }, (_, j) => ({ title: `n${i + j}`, text: note(i + j), mediaType: 'text', origin: 'paste' })), { duplicates: 'keep' });
-    chunks += r.chunks;
-  }
-  const buildSeconds = (performance.now() - t0) / 1000;
-  // "With the graph persisted": wait until the idle linking has put every vector in the graph
-  // (which saves the snapshot), then close.
-  while ((await store.spaceStats(space.id)).index?.unlinkedVectors) await new Promise((r) => setTimeout(r, 50));
+  // "With the graph persisted": filled, every vector linked into the graph (which saves the
+  // snapshot), then closed.
+  const { chunks, buildSeconds } = await fillSpace(store, space.id, note, target);
   await store.close();
   const size = fs.statSync(file).size;
   const runs = [];
@@ -185,22 +179,16 @@ async function browserReopen() {
   try {
     let page = await ctx.newPage();
     await page.goto(`${url}?bench=1`);
-    const built = await page.evaluate(async ([genSrc, target]) => {
+    const built = await page.evaluate(async ([genSrc, fillSrc, target]) => {
       const { vocab, note } = new Function(`return (${genSrc})`)()();
+      const fill = new Function(`return (${fillSrc})`)();
       const { openStore } = await import('./dist/js/index.js');
       const store = await openStore({ name: 'big' });
       const space = await store.createSpace({ title: 'big', storageQuotaBytes: 2 ** 40 });
-      const t0 = performance.now();
-      let chunks = 0;
-      for (let i = 0; chunks < target; i += 500) {
-        const r = await store.ingest(space.id, Array.from({ length: 500 }, (_, j) => ({ title: `n${i + j}`, text: note(i + j), mediaType: 'text', origin: 'paste' })), { duplicates: 'keep' });
-        chunks += r.chunks;
-      }
-      const buildSeconds = (performance.now() - t0) / 1000;
-      while ((await store.spaceStats(space.id)).index?.unlinkedVectors) await new Promise((r) => setTimeout(r, 50));
+      const { chunks, buildSeconds } = await fill(store, space.id, note, target);
       await store.close();
       return { spaceId: space.id, chunks, buildSeconds, query: `${vocab[17]} ${vocab[1234]} ${vocab[3000]}` };
-    }, [synthNotes.toString(), target]);
+    }, [synthNotes.toString(), fillSpace.toString(), target]);
     const measure = () => page.evaluate(async ({ spaceId, query }) => {
       const { openStore } = await import('./dist/js/index.js');
       const t0 = performance.now();
