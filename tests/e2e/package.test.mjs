@@ -16,7 +16,9 @@ test('npm pack -> install in a fresh project -> works in Node', { timeout: 18000
   const tgz = path.join(out, name);
   const listing = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).split('\n');
   for (const f of ['package/dist/js/node.js', 'package/dist/js/index.js', 'package/dist/js/index.d.ts',
-    'package/dist/workers/worker.js', 'package/dist/workers/node-worker.js', 'package/dist/wasm/kspace.wasm', 'package/dist/wasm/kspace.js']) {
+    'package/dist/workers/worker.bundle.js', 'package/dist/workers/prep-worker.bundle.js',
+    'package/dist/workers/node-worker.bundle.js', 'package/dist/workers/node-prep-worker.bundle.js',
+    'package/dist/wasm/kspace.wasm', 'package/dist/wasm/kspace.js']) {
     assert.ok(listing.includes(f), `${f} is in the package`);
   }
   assert.ok(!listing.some((f) => f.includes('/src/') || f.endsWith('.cc')), 'no C++ sources in the package');
