@@ -2,6 +2,7 @@
 // Create a space and sources, reload, and they are there; a second tab gets STORE_LOCKED; the
 // demo page works through its UI; no console errors anywhere.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch, newProfile, watchErrors } from '../helpers/browser.mjs';
@@ -153,6 +154,41 @@ test('a multi-batch ingest runs pipelined in a nested worker on OPFS and equals 
     assert.ok(!requested.some((p) => p.endsWith('/workers/host.js') || p.endsWith('/workers/prep.js')), requested.join(' '));
   } finally {
     await ctx.close();
+  }
+});
+
+// A static host that sends kspace.wasm with a generic content type: WebAssembly.compileStreaming
+// refuses it, so the page compiles from the bytes instead, and the store works all the same.
+test('a store opens where the server sends kspace.wasm as application/octet-stream', { timeout: 120000 }, async () => {
+  const proxy = http.createServer(async (req, res) => {
+    const up = await fetch(new URL(req.url ?? '/', url));
+    const body = Buffer.from(await up.arrayBuffer());
+    const type = (req.url ?? '').split('?')[0].endsWith('.wasm') ? 'application/octet-stream' : up.headers.get('content-type') ?? 'text/plain';
+    res.writeHead(up.status, { 'content-type': type }).end(body);
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  const ctx = await launch(newProfile());
+  try {
+    const page = await ctx.newPage();
+    const wasm = [];
+    ctx.on('request', (r) => {
+      if (r.url().endsWith('/kspace.wasm')) wasm.push(r.url());
+    });
+    await page.goto(`http://127.0.0.1:${proxy.address().port}/?test=mime`);
+    const hits = await useStore(page, async (openStore) => {
+      const store = await openStore({ memory: true });
+      const space = await store.createSpace({ title: 'M' });
+      await store.ingest(space.id, { title: 'mime', text: 'Octet streams still compile.', mediaType: 'text', origin: 'paste' });
+      const found = await store.search(space.id, 'octet', { k: 3 });
+      await store.close();
+      return found.map((h) => h.sourceTitle);
+    });
+    assert.deepEqual(hits, ['mime']);
+    // The streaming attempt and the fallback's fetch, both from the page; the worker fetched none.
+    assert.equal(wasm.length, 2, wasm.join(' '));
+  } finally {
+    await ctx.close();
+    proxy.close();
   }
 });
 
