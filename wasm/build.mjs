@@ -87,12 +87,12 @@ run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc
 
 // The workers as one file each (dist/workers/*.bundle.js). A module worker loads its imports
 // level by level, one request each: the browser store's worker is 11 modules four levels deep, and
-// measured in Chromium here it took 50-120 ms from `new Worker` to running, against ~20 ms
-// bundled, all of it before the engine can start opening the store. In Node the loader's work per
+// measured in Chromium here it took 47-184 ms from `new Worker` to running, against 17-25 ms
+// bundled (one outlier at 51), all of it before the engine can start opening the store. In Node the loader's work per
 // module is small: the bundle opened a store a few ms sooner (fresh process at 106k chunks, median
 // of 5 A/B pairs 89 -> 83 ms, within the noise); it is bundled so that both hosts start the same
 // way. The engine's glue (../wasm/kspace.js) stays a separate file: it finds kspace.wasm
-// beside itself.
+// beside itself. The package ships only the bundles (package.json "files").
 log('worker bundles');
 {
   const { build } = await import('rolldown');

@@ -22,6 +22,10 @@ test('npm pack -> install in a fresh project -> works in Node', { timeout: 18000
     assert.ok(listing.includes(f), `${f} is in the package`);
   }
   assert.ok(!listing.some((f) => f.includes('/src/') || f.endsWith('.cc')), 'no C++ sources in the package');
+  // The workers ship as their bundles only (the modules they were bundled from would be dead
+  // weight), plus the protocol's types that the client's declarations import.
+  assert.ok(listing.includes('package/dist/workers/protocol.d.ts'), 'protocol.d.ts is in the package');
+  assert.deepEqual(listing.filter((f) => f.startsWith('package/dist/workers/') && f.endsWith('.js') && !f.endsWith('.bundle.js')), []);
 
   const app = path.join(out, 'app');
   fs.mkdirSync(app);
