@@ -780,6 +780,7 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
   std::vector<Fresh> placeable;
   Matrix q(0, d);
   {
+    std::vector<float> vec;
     KS_ASSIGN_OR_RETURN(store::CachedStatement st, db.Prepare(dims == 2
         ? "SELECT n.id, n.parent_node_id, n.depth_level, n.clustering_model_version_id, e.vector FROM nodes n "
           "JOIN embeddings e ON e.chunk_label = n.chunk_label AND e.model_id = ?2 WHERE n.space_id = ?1 AND "
@@ -791,11 +792,8 @@ Result<json> PlaceNew(api::Context& ctx, const std::string& space_id) {
     for (;;) {
       KS_ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
-      std::span<const uint8_t> b = st->BlobSpan(4);
-      if (b.size() != static_cast<size_t>(d) * sizeof(float)) continue;  // another model's size: not placeable
-      const size_t at = q.data.size();
-      q.data.resize(at + static_cast<size_t>(d));
-      std::memcpy(q.data.data() + at, b.data(), b.size());
+      if (!store::DecodeStoredVector(st->BlobSpan(4), d, vec)) continue;  // another model's size: not placeable
+      q.data.insert(q.data.end(), vec.begin(), vec.end());
       placeable.push_back(Fresh{st->Text(0), OptText(*st, 1), OptText(*st, 3), st->Int(2)});
     }
     q.rows = static_cast<int>(placeable.size());

@@ -1,5 +1,7 @@
 #include "store/chunks.h"
 
+#include "util/half.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -314,8 +316,31 @@ Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, st
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "INSERT INTO embeddings(chunk_label, model_id, vector) VALUES (?, ?, ?) "
       "ON CONFLICT(chunk_label, model_id) DO UPDATE SET vector = excluded.vector"));
-  st->BindAll(label, model_id, Blob{vector.data(), vector.size() * sizeof(float)});
+  if (FitsHalf(vector)) {
+    thread_local std::vector<uint8_t> halves;  // one allocation for a whole batch of puts
+    halves.resize(vector.size() * 2);
+    EncodeHalves(vector, halves);
+    st->BindAll(label, model_id, Blob{halves.data(), halves.size()});
+  } else {
+    st->BindAll(label, model_id, Blob{vector.data(), vector.size() * sizeof(float)});
+  }
   return st->Run();
+}
+
+bool DecodeStoredVector(std::span<const uint8_t> stored, int dimensions, std::vector<float>& out) {
+  if (dimensions <= 0) return false;
+  const auto d = static_cast<size_t>(dimensions);
+  out.resize(d);
+  if (stored.size() == 2 * d) {
+    DecodeHalves(stored, out);
+    return true;
+  }
+  if (stored.size() == 4 * d) {
+    std::memcpy(out.data(), stored.data(), stored.size());  // SQLite's bytes need not be aligned
+    return true;
+  }
+  out.clear();
+  return false;
 }
 
 Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t label, const std::string& model_id) {
@@ -327,17 +352,18 @@ Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t lab
 
 Status ReadEmbeddings(Database& db, std::span<const int64_t> labels, const std::string& model_id,
                       const std::function<void(int64_t, std::span<const float>)>& use) {
+  if (labels.empty()) return Status::Ok();
+  KS_ASSIGN_OR_RETURN(std::optional<EmbeddingModel> model, FindEmbeddingModel(db, model_id));
+  if (!model) return Status::Ok();  // no vector was ever stored under it
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT vector FROM embeddings WHERE chunk_label = ? AND model_id = ?"));
-  std::vector<float> v;  // SQLite's bytes need not be aligned for floats
+  std::vector<float> v;
   for (int64_t label : labels) {
     st->Reset();
     st->BindAll(label, model_id);
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) continue;
-    auto b = st->BlobSpan(0);
-    v.resize(b.size() / sizeof(float));
-    if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
+    DecodeStoredVector(st->BlobSpan(0), model->dimensions, v);  // empty when of the wrong size
     use(label, v);
   }
   return Status::Ok();

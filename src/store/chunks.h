@@ -104,11 +104,17 @@ struct EmbeddingModel {
 Status EnsureEmbeddingModel(Database& db, const EmbeddingModel& model, const std::string& now);
 Result<std::optional<EmbeddingModel>> FindEmbeddingModel(Database& db, const std::string& id);
 
+// Stores a chunk's vector: as little-endian halves (util/half.h) when every value fits one, else
+// as float32 (a page-side model's unnormalised outliers). Readers tell the two apart by the size,
+// given the model's dimensions (DecodeStoredVector); stores written before halves hold float32.
 Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, std::span<const float> vector);
+// A stored vector of a model with `dimensions` into `out`; false (and `out` empty) when its size
+// is neither form.
+bool DecodeStoredVector(std::span<const uint8_t> stored, int dimensions, std::vector<float>& out);
 Result<std::optional<std::vector<float>>> GetEmbedding(Database& db, int64_t label, const std::string& model_id);
 // Calls use(label, vector) for each of `labels` that has an embedding of `model_id`, in the order
-// given; the span is valid only during the call. (How a search re-scores its candidates with the
-// exact vectors.)
+// given; the span is valid only during the call, and empty for a vector of the wrong size. (How a
+// search re-scores its candidates with the stored vectors.)
 Status ReadEmbeddings(Database& db, std::span<const int64_t> labels, const std::string& model_id,
                       const std::function<void(int64_t label, std::span<const float> vector)>& use);
 
@@ -185,12 +191,14 @@ Status ForEachEmbedding(Database& db, const std::string& space_id, const std::st
       "JOIN content_sources s ON s.id = c.content_source_id "
       "WHERE c.space_id = ?1 AND e.model_id = ?2 AND (?3 = 0 OR s.deleted_at IS NULL) ORDER BY e.chunk_label"));
   st.BindAll(space_id, model_id, live_only);
+  KS_ASSIGN_OR_RETURN(std::optional<EmbeddingModel> model, FindEmbeddingModel(db, model_id));
+  if (!model) return Status::Ok();
+  std::vector<float> v;
   for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return Status::Ok();
-    auto b = st.BlobSpan(1);
-    std::span<const float> v(reinterpret_cast<const float*>(b.data()), b.size() / sizeof(float));
-    KS_RETURN_IF_ERROR(fn(st.Int(0), v));
+    DecodeStoredVector(st.BlobSpan(1), model->dimensions, v);  // empty when of the wrong size
+    KS_RETURN_IF_ERROR(fn(st.Int(0), std::span<const float>(v)));
   }
 }
 

@@ -13,9 +13,12 @@
 
 #include "engine.h"
 #include "index/vector_index.h"
+#include "store/chunks.h"
 #include "store/memory_backend.h"
 #include "store/posix_backend.h"
+#include "store/store.h"
 #include "store/vfs.h"
+#include "util/half.h"
 
 namespace kspace {
 namespace {
@@ -316,8 +319,12 @@ TEST_F(SearchTest, IngestedVectorsInTheIndexAreTheStoredEmbeddings) {
     sqlite3_stmt* st = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT chunk_label, vector FROM embeddings", -1, &st, nullptr), SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW) {
-      std::vector<float> v(static_cast<size_t>(sqlite3_column_bytes(st, 1)) / sizeof(float));
-      std::memcpy(v.data(), sqlite3_column_blob(st, 1), v.size() * sizeof(float));
+      // Stored as halves: 2 bytes per dimension of the built-in model (store/chunks.h).
+      std::span<const uint8_t> blob(static_cast<const uint8_t*>(sqlite3_column_blob(st, 1)),
+                                    static_cast<size_t>(sqlite3_column_bytes(st, 1)));
+      ASSERT_EQ(blob.size(), 2u * 512u);
+      std::vector<float> v;
+      ASSERT_TRUE(store::DecodeStoredVector(blob, 512, v));
       stored.emplace_back(sqlite3_column_int64(st, 0), std::move(v));
     }
     sqlite3_finalize(st);
@@ -336,6 +343,87 @@ TEST_F(SearchTest, IngestedVectorsInTheIndexAreTheStoredEmbeddings) {
     }
     EXPECT_GT(dot / std::sqrt(nv * ng), 0.99) << "label " << label;
   }
+  engine_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Chunk vectors are stored as halves; a vector with a value beyond the half range is stored as
+// float32, and stores written before halves (float32 rows) keep serving: both forms are read by
+// their size, in search, similar and a rebuild of the index from the table.
+TEST_F(SearchTest, StoredVectorsAreHalvesAndFloat32RowsStillServe) {
+  std::filesystem::path dir;
+  const std::string file = TempStoreFile("ks-halves-", &dir);
+  Open(std::make_unique<store::PosixBackend>(), file);
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  Add(space, "Borrow", kBorrow);
+  Add(space, "Tomatoes", kGarden);
+  Add(space, "Sourdough", kBread);
+  json before = Ok("search", {{"spaceId", space}, {"query", "mutable borrow lifetimes"}, {"k", 3}, {"mode", "vector"}});
+  ASSERT_EQ(before.size(), 3u);
+  ASSERT_TRUE(engine_->Close().ok());
+  engine_.reset();
+
+  int64_t label = 0;
+  {
+    store::StoreOptions so;
+    so.filename = file;
+    auto st = store::Store::Open(std::make_unique<store::PosixBackend>(), so);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    store::Database& db = (*st)->db();
+    auto sizes = db.QueryInt("SELECT count(*) FROM embeddings WHERE length(vector) <> 1024");
+    ASSERT_TRUE(sizes.ok());
+    EXPECT_EQ(*sizes, 0);  // every built-in vector as 512 halves
+    auto l = db.QueryInt("SELECT max(chunk_label) FROM embeddings");  // a Sourdough chunk
+    ASSERT_TRUE(l.ok());
+    label = *l;
+    // Out of the half range: kept as float32, read back exactly.
+    std::vector<float> big(512, 0.0f);
+    big[0] = 1e6f;
+    big[1] = -3.5f;
+    ASSERT_TRUE(store::PutEmbedding(db, label, "kspace-builtin-v1", big).ok());
+    auto got = store::GetEmbedding(db, label, "kspace-builtin-v1");
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ(**got, big);
+    auto size = db.QueryInt("SELECT length(vector) FROM embeddings WHERE chunk_label = " + std::to_string(label));
+    ASSERT_TRUE(size.ok());
+    EXPECT_EQ(*size, 2048);
+    // A wrong size is no vector: readers skip it.
+    std::vector<float> out;
+    EXPECT_FALSE(store::DecodeStoredVector(std::vector<uint8_t>(1000), 512, out));
+    EXPECT_TRUE(out.empty());
+  }
+  // Every row as float32 (a store from before halves), and no snapshot: the index is rebuilt
+  // from the table on the next search.
+  WithRawStore(file, [&](sqlite3* db) {
+    sqlite3_stmt* read = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT chunk_label, vector FROM embeddings WHERE length(vector) = 1024", -1, &read, nullptr), SQLITE_OK);
+    std::vector<std::pair<int64_t, std::vector<float>>> rows;
+    while (sqlite3_step(read) == SQLITE_ROW) {
+      std::vector<float> v(512);
+      DecodeHalves(std::span(static_cast<const uint8_t*>(sqlite3_column_blob(read, 1)), 1024), v);
+      rows.emplace_back(sqlite3_column_int64(read, 0), std::move(v));
+    }
+    sqlite3_finalize(read);
+    ASSERT_FALSE(rows.empty());
+    sqlite3_stmt* write = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE embeddings SET vector = ?2 WHERE chunk_label = ?1", -1, &write, nullptr), SQLITE_OK);
+    for (const auto& [l, v] : rows) {
+      sqlite3_bind_int64(write, 1, l);
+      sqlite3_bind_blob(write, 2, v.data(), static_cast<int>(v.size() * sizeof(float)), SQLITE_TRANSIENT);
+      ASSERT_EQ(sqlite3_step(write), SQLITE_DONE);
+      sqlite3_reset(write);
+    }
+    sqlite3_finalize(write);
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM vector_index_snapshots", nullptr, nullptr, nullptr), SQLITE_OK);
+  });
+  Open(std::make_unique<store::PosixBackend>(), file);
+  json after = Ok("search", {{"spaceId", space}, {"query", "mutable borrow lifetimes"}, {"k", 3}, {"mode", "vector"}});
+  ASSERT_EQ(after.size(), 3u);
+  // The outlier vector (a Sourdough chunk) points along one axis; the others rank as before.
+  EXPECT_EQ(after[0]["sourceTitle"], before[0]["sourceTitle"]);
+  EXPECT_EQ(after[0]["sourceTitle"], "Borrow");
+  json similar = Ok("similar", {{"chunkId", after[0]["chunkId"]}, {"k", 2}});
+  EXPECT_FALSE(similar.empty());
   engine_.reset();
   std::filesystem::remove_all(dir);
 }
