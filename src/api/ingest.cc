@@ -124,7 +124,10 @@ Status Commit(Context& ctx, IngestBatch& batch, std::span<const float> vectors) 
   // Wikilinks between the batch's sources and the space become edges once the batch's nodes and
   // names are all written (a link to a source later in the same batch resolves too).
   KS_RETURN_IF_ERROR(graph::OnSourcesProcessed(ctx.db(), batch.space_id, ctx.profile_id(), now, processed));  // map
-  for (const PreparedSource* p : fts) KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p->chunks, p->source.title));
+  for (const PreparedSource* p : fts) {
+    store::FtsTokens tokens{p->fts_title, p->fts_headings, p->fts_bodies};
+    KS_RETURN_IF_ERROR(store::FtsInsert(ctx.db(), p->chunks, p->source.title, p->has_fts_tokens ? &tokens : nullptr));
+  }
   KS_RETURN_IF_ERROR(tx.Commit());
   // Count the committed sources in the space's term statistics (flushed when the job ends).
   KS_ASSIGN_OR_RETURN(SpaceTerms * terms, ctx.state.terms.Get(ctx.db(), batch.space_id));

@@ -34,6 +34,11 @@ struct PreparedSource {
   std::vector<store::ChunkRow> chunks;  // labels assigned at commit
   std::vector<std::string> terms;       // distinct terms, for the space's term statistics
   std::vector<store::SourceLink> links;
+  // Full-text tokens a Preparer computed (store/fts_replay.h): of the title, and of each chunk's
+  // heading line and body, in chunk order. Empty when nobody computed them (the commit tokenises).
+  bool has_fts_tokens = false;
+  std::string fts_title;
+  std::vector<std::string> fts_headings, fts_bodies;
 };
 
 struct IngestBatch {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "store/chunks.h"
+#include "store/fts_replay.h"
 #include "util/clock.h"
 
 namespace kspace::api {
@@ -196,6 +198,15 @@ void PutPrepared(Writer& w, const PreparedSource& p) {
   for (const store::SourceLink& l : p.links) PutLink(w, l);
   w.U32(static_cast<uint32_t>(p.chunks.size()));
   for (const store::ChunkRow& c : p.chunks) PutChunk(w, c);
+  const bool fts = p.has_fts_tokens && p.fts_headings.size() == p.chunks.size() && p.fts_bodies.size() == p.chunks.size();
+  w.U8(fts ? 1 : 0);
+  if (fts) {
+    w.Str(p.fts_title);
+    for (size_t i = 0; i < p.chunks.size(); ++i) {
+      w.Str(p.fts_headings[i]);
+      w.Str(p.fts_bodies[i]);
+    }
+  }
 }
 // Into `p`, whose row is the handed-off one (the ids must match).
 Status GetPrepared(Reader& r, PreparedSource& p) {
@@ -219,6 +230,17 @@ Status GetPrepared(Reader& r, PreparedSource& p) {
   const uint32_t nchunks = r.Count(60);
   p.chunks.reserve(nchunks);
   for (uint32_t i = 0; i < nchunks && r.ok(); ++i) p.chunks.push_back(GetChunk(r, row));
+  p.has_fts_tokens = r.U8() != 0;
+  p.fts_title.clear();
+  p.fts_headings.clear();
+  p.fts_bodies.clear();
+  if (p.has_fts_tokens && r.ok()) {
+    p.fts_title = r.Str();
+    for (uint32_t i = 0; i < nchunks && r.ok(); ++i) {
+      p.fts_headings.push_back(r.Str());
+      p.fts_bodies.push_back(r.Str());
+    }
+  }
   return r.ok() ? Status::Ok() : Malformed("source " + row.id);
 }
 
@@ -258,6 +280,29 @@ Status Preparer::LoadTerms(std::span<const uint8_t> bytes) {
   return Status::Ok();
 }
 
+void Preparer::AddFtsTokens(PreparedSource& p) {
+  if (!fts_tried_) {
+    fts_tried_ = true;
+    auto t = store::FtsTokenizer::Open();
+    if (t.ok()) fts_ = std::move(*t);  // else the store's commit tokenises, as without a Preparer
+  }
+  if (!fts_) return;
+  p.fts_headings.resize(p.chunks.size());
+  p.fts_bodies.resize(p.chunks.size());
+  bool ok = fts_->Tokenize(p.source.title, &p.fts_title);
+  for (size_t i = 0; ok && i < p.chunks.size(); ++i) {
+    const store::ChunkRow& c = p.chunks[i];
+    ok = fts_->Tokenize(store::JoinHeadings(c.heading_path), &p.fts_headings[i]) &&
+         fts_->Tokenize(c.body(), &p.fts_bodies[i]);
+  }
+  p.has_fts_tokens = ok;
+  if (!ok) {
+    p.fts_title.clear();
+    p.fts_headings.clear();
+    p.fts_bodies.clear();
+  }
+}
+
 Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
   const int64_t t0 = MonotonicMicros();
   Reader r(input);
@@ -271,6 +316,7 @@ Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
     store::SourceRow row = GetInput(r, &blob);
     if (!r.ok()) return InvalidArgument("malformed batch to prepare", "bytes");
     KS_ASSIGN_OR_RETURN(PreparedSource p, PrepareText(std::move(row), blob, config_, &df));
+    if (!p.failed) AddFtsTokens(p);
     prepared.push_back(std::move(p));
   }
   if (!r.done()) return InvalidArgument("malformed batch to prepare", "bytes");
@@ -280,7 +326,7 @@ Result<std::vector<uint8_t>> Preparer::Prepare(std::span<const uint8_t> input) {
   for (const PreparedSource& p : prepared) {
     for (const store::ChunkRow& c : p.chunks) {
       texts.push_back(c.text);
-      text_bytes += c.text.size() + c.heading_path.size() + 128;
+      text_bytes += 2 * (c.text.size() + c.heading_path.size()) + 128;  // the row, and its FTS tokens
     }
   }
   const size_t dim = static_cast<size_t>(embedder_.dimensions());

@@ -25,6 +25,7 @@
 #include "api/ingest.h"
 #include "api/term_cache.h"
 #include "embed/builtin_embedder.h"
+#include "store/fts_replay.h"
 #include "store/terms.h"
 #include "text/keywords.h"
 
@@ -62,7 +63,12 @@ class Preparer {
   double embed_ms() const { return embed_ms_; }
 
  private:
+  // The full-text tokens of p's columns (store/fts_replay.h), so that the commit skips tokenising.
+  void AddFtsTokens(PreparedSource& p);
+
   EngineConfig config_;
+  std::unique_ptr<store::FtsTokenizer> fts_;  // opened on first use
+  bool fts_tried_ = false;
   SpaceTerms terms_;  // the space's statistics, kept as TermStatsCache keeps the store's
   embed::BuiltinEmbedder embedder_;
   double parse_ms_ = 0;

@@ -1,6 +1,8 @@
 #include "store/chunks.h"
 
+#include "store/fts_replay.h"
 #include "util/half.h"
+#include "util/thread_local.h"
 
 #include <sqlite3.h>
 
@@ -36,7 +38,9 @@ ChunkRow ReadRow(const Statement& st) {
   return r;
 }
 
-// "A > B" from the stored JSON array of headings.
+
+}  // namespace
+
 std::string JoinHeadings(const std::string& json_array) {
   // Fast path (ingest indexes every chunk; a JSON parse each was 10 us in the size-optimised wasm
   // build): without a backslash, every '"' delimits a string, so ["A","B"] splits by hand. Anything
@@ -72,8 +76,6 @@ std::string JoinHeadings(const std::string& json_array) {
   }
   return out;
 }
-
-}  // namespace
 
 Status InsertChunk(Database& db, ChunkRow& row) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
@@ -145,11 +147,20 @@ Status DeleteSpaceChunks(Database& db, const std::string& space_id) {
   return DeleteIndexSnapshots(db, space_id);
 }
 
-Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::string& title) {
+Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::string& title, const FtsTokens* tokens) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "INSERT INTO chunk_fts(rowid, title, heading_path, text, space_id) VALUES (?, ?, ?, ?, ?)"));
-  for (const ChunkRow& c : chunks) {
+  if (tokens != nullptr && (tokens->headings.size() != chunks.size() || tokens->bodies.size() != chunks.size())) {
+    tokens = nullptr;  // not this source's: tokenise
+  }
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const ChunkRow& c = chunks[i];
     std::string headings = JoinHeadings(c.heading_path);
+    std::optional<FtsReplay> replay;
+    if (tokens) {
+      replay.emplace(std::vector<FtsReplay::Column>{
+          {title, tokens->title}, {headings, tokens->headings[i]}, {c.body(), tokens->bodies[i]}});
+    }
     st->BindAll(c.label, title, headings, c.body(), c.space_id);
     KS_RETURN_IF_ERROR(st->Run());
     st->Reset();
@@ -317,7 +328,7 @@ Status PutEmbedding(Database& db, int64_t label, const std::string& model_id, st
       "INSERT INTO embeddings(chunk_label, model_id, vector) VALUES (?, ?, ?) "
       "ON CONFLICT(chunk_label, model_id) DO UPDATE SET vector = excluded.vector"));
   if (FitsHalf(vector)) {
-    thread_local std::vector<uint8_t> halves;  // one allocation for a whole batch of puts
+    KS_THREAD_LOCAL std::vector<uint8_t> halves;  // one allocation for a whole batch of puts
     halves.resize(vector.size() * 2);
     EncodeHalves(vector, halves);
     st->BindAll(label, model_id, Blob{halves.data(), halves.size()});

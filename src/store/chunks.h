@@ -56,8 +56,18 @@ Status DeleteSpaceChunks(Database& db, const std::string& space_id);
 
 // ---- full text ------------------------------------------------------------------------------
 
-// Adds chunk_fts rows for `chunks` of a source titled `title`.
-Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::string& title);
+// The heading_path column of a chunk's chunk_fts row ("A > B") from its stored JSON array.
+std::string JoinHeadings(const std::string& json_array);
+// Tokens of a source's chunk_fts columns computed ahead (store/fts_replay.h): of the title, and of
+// each chunk's JoinHeadings and body(), in the order of the chunks.
+struct FtsTokens {
+  std::string_view title;
+  std::span<const std::string> headings, bodies;
+};
+// Adds chunk_fts rows for `chunks` of a source titled `title`; with `tokens`, FTS5 takes those
+// instead of tokenising (any column whose text differs from what was tokenised is tokenised).
+Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::string& title,
+                 const FtsTokens* tokens = nullptr);
 // Removes the chunk_fts rows of these labels (absent rows are ignored).
 Status FtsDelete(Database& db, std::span<const int64_t> labels);
 

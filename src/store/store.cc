@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include "store/fts_replay.h"
+
 #include <sqlite3.h>
 
 #include "util/sha256.h"
@@ -38,6 +40,8 @@ Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<FileBackend> backend,
       "PRAGMA cell_size_check = ON;"
       "PRAGMA temp_store = MEMORY;"
       "PRAGMA cache_size = -" + std::to_string(options.cache_kib < 256 ? 256 : options.cache_kib)));
+  // Before the first use of chunk_fts: its "porter" replays tokens a Preparer computed (fts_replay.h).
+  KS_RETURN_IF_ERROR(RegisterFtsReplay(db.handle()));
   if (options.on_connect) KS_RETURN_IF_ERROR(options.on_connect(db.handle()));
   KS_RETURN_IF_ERROR(Migrate(db, options.schema_version));
   {

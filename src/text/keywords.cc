@@ -1,5 +1,7 @@
 #include "text/keywords.h"
 
+#include "util/thread_local.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -280,14 +282,7 @@ class U64Table {
   size_t size_ = 0;
 };
 
-// One per thread natively. The WebAssembly module has one thread, and with bulk memory enabled
-// wasm-ld accepts thread-local storage only together with the atomics feature (shared memory), so
-// there the cache is a plain static.
-#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
-#define KS_THREAD_LOCAL static
-#else
-#define KS_THREAD_LOCAL thread_local
-#endif
+// One per thread natively, one in the WebAssembly module (util/thread_local.h).
 
 // TermKey(word) for the words of the documents analysed on this thread. Word frequencies are
 // Zipfian across documents too (the 648 Rust RFCs have 332,000 per-document distinct words but

@@ -11,6 +11,7 @@
 
 #include "api/prepare.h"
 #include "engine.h"
+#include "store/fts_replay.h"
 #include "store/memory_backend.h"
 
 namespace kspace {
@@ -129,12 +130,24 @@ TEST_F(PrepareTest, HandedOffBatchesPreparedAheadEqualASerialIngest) {
     ready.emplace_back(j["batchId"].get<int64_t>(), std::move(*out));
   };
   prepare(p_batches[0]);
+  const store::FtsReplayCounts before = store::GetFtsReplayCounts();
   for (size_t b = 0; b < p_batches.size(); ++b) {
     if (b + 1 < p_batches.size()) prepare(p_batches[b + 1]);
     auto [id, bytes] = std::move(ready[b]);
     json r = Ok(*piped, "ingestProcess", {{"batchId", id}, {"prepared", true}}, bytes);
     EXPECT_EQ(r["sources"].size(), p_batches[b].size());
   }
+
+  // The commits took the Preparer's full-text tokens instead of tokenising (three columns per
+  // chunk), and the index they built is the one tokenising builds: SQLite's integrity check
+  // re-tokenises every stored row and compares it with the FTS5 index.
+  const store::FtsReplayCounts after = store::GetFtsReplayCounts();
+  int64_t chunks = 0;
+  for (const auto& [title, v] : Snapshot(*piped, p_space)) chunks += static_cast<int64_t>(v["chunks"].size());
+  EXPECT_EQ(after.replayed - before.replayed, 3 * chunks);
+  EXPECT_EQ(after.tokenized - before.tokenized, 0);
+  json check = Ok(*piped, "check", json::object());
+  EXPECT_TRUE(check["ok"].get<bool>()) << check.dump();
 
   const auto want = Snapshot(*serial, s_space);
   const auto got = Snapshot(*piped, p_space);
