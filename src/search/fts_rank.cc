@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "search/fts_tokenizer.h"
+#include "store/fts_replay.h"
 
 namespace kspace::search {
 namespace {
@@ -161,23 +162,11 @@ void KsDfFunction(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context
   sqlite3_result_text(result, out.c_str(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
-Result<fts5_api*> GetFts5Api(sqlite3* db) {
-  fts5_api* api = nullptr;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK)
-    return Internal(std::string("FTS5 is not available: ") + sqlite3_errmsg(db));
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
-  sqlite3_bind_pointer(stmt, 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
-  sqlite3_step(stmt);
-  if (api == nullptr || api->iVersion < 3) return Internal("FTS5 API version 3 or later is required");
-  return api;
-}
-
 }  // namespace
 
 Status RegisterFtsFunctions(sqlite3* db) {
   if (db == nullptr) return InvalidArgument("no database", "db");
-  KS_ASSIGN_OR_RETURN(fts5_api* api, GetFts5Api(db));
+  KS_ASSIGN_OR_RETURN(fts5_api* api, store::GetFts5Api(db));
   // The Bm25F wrapper adapts the (argc, argv) after the table argument.
   int rc = api->xCreateFunction(api, kRankFunctionName, nullptr, &Bm25F, nullptr);
   if (rc != SQLITE_OK) return Internal("could not register ks_bm25");

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "store/fts_replay.h"
 #include "text/stem.h"
 #include "text/tokenize.h"
 
@@ -50,14 +51,7 @@ int Tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
 
 Status RegisterFtsTokenizer(sqlite3* db) {
   if (db == nullptr) return InvalidArgument("no database", "db");
-  fts5_api* api = nullptr;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK)
-    return Internal(std::string("FTS5 is not available: ") + sqlite3_errmsg(db));
-  sqlite3_bind_pointer(stmt, 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
-  sqlite3_step(stmt);
-  sqlite3_finalize(stmt);
-  if (api == nullptr) return Internal("FTS5 is not available");
+  KS_ASSIGN_OR_RETURN(fts5_api* api, store::GetFts5Api(db));
   fts5_tokenizer t = {Create, Delete, Tokenize};
   if (api->xCreateTokenizer(api, kTokenizerName, nullptr, &t, nullptr) != SQLITE_OK)
     return Internal("could not register the kspace1 tokenizer");

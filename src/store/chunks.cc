@@ -156,10 +156,13 @@ Status FtsInsert(Database& db, std::span<const ChunkRow> chunks, const std::stri
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkRow& c = chunks[i];
     std::string headings = JoinHeadings(c.heading_path);
-    std::optional<FtsReplay> replay;
+    FtsReplay::Column columns[3];
+    std::optional<FtsReplay> replay;  // without tokens, FTS5 tokenises every column
     if (tokens) {
-      replay.emplace(std::vector<FtsReplay::Column>{
-          {title, tokens->title}, {headings, tokens->headings[i]}, {c.body(), tokens->bodies[i]}});
+      columns[0] = {title, tokens->title};
+      columns[1] = {headings, tokens->headings[i]};
+      columns[2] = {c.body(), tokens->bodies[i]};
+      replay.emplace(columns);
     }
     st->BindAll(c.label, title, headings, c.body(), c.space_id);
     KS_RETURN_IF_ERROR(st->Run());

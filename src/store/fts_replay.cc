@@ -1,5 +1,6 @@
 #include "store/fts_replay.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -7,9 +8,8 @@
 #include "util/thread_local.h"
 
 namespace kspace::store {
-namespace {
 
-Result<fts5_api*> Fts5Api(sqlite3* db) {
+Result<fts5_api*> GetFts5Api(sqlite3* db) {
   fts5_api* api = nullptr;
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK) {
@@ -21,6 +21,8 @@ Result<fts5_api*> Fts5Api(sqlite3* db) {
   if (api == nullptr || api->iVersion < 3) return Internal("FTS5 API version 3 or later is required");
   return api;
 }
+
+namespace {
 
 // The arguments FTS5 passes the "porter" of chunk_fts (the words after "porter" in its tokenize).
 const char* const kPorterArgs[] = {"unicode61", "remove_diacritics", "2"};
@@ -74,11 +76,7 @@ int EmitTokens(std::string_view enc, void* ctx, int (*token)(void*, int, const c
 
 // ---- the store side: "porter" that replays armed tokens
 
-struct Armed {
-  std::vector<FtsReplay::Column> columns;
-  std::vector<bool> used;
-};
-KS_THREAD_LOCAL Armed* t_armed = nullptr;
+KS_THREAD_LOCAL FtsReplay* t_armed = nullptr;
 KS_THREAD_LOCAL FtsReplayCounts t_counts;
 
 // The built-in tokenizer the wrapper stands in front of (owned by SQLite via xDestroy).
@@ -116,15 +114,12 @@ int WrapTokenize(Fts5Tokenizer* t, void* ctx, int flags, const char* text, int n
                  int nlocale, TokenFn token) {
   auto* inst = reinterpret_cast<Instance*>(t);
   if (flags == FTS5_TOKENIZE_DOCUMENT) {
-    if (Armed* a = t_armed; a != nullptr && nlocale == 0) {
+    if (FtsReplay* armed = t_armed; armed != nullptr && nlocale == 0) {
       const std::string_view s(text != nullptr && n > 0 ? text : "", n > 0 ? static_cast<size_t>(n) : 0);
-      for (size_t i = 0; i < a->columns.size(); ++i) {
-        const FtsReplay::Column& c = a->columns[i];
-        if (a->used[i] || c.text.size() != s.size() || std::memcmp(c.text.data(), s.data(), s.size()) != 0) continue;
-        a->used[i] = true;
-        if (!ValidTokens(c.tokens)) break;  // tokenise it after all
+      const std::string_view* tokens = armed->Take(s);
+      if (tokens != nullptr && ValidTokens(*tokens)) {  // else tokenise it after all
         ++t_counts.replayed;
-        return EmitTokens(c.tokens, ctx, token);
+        return EmitTokens(*tokens, ctx, token);
       }
     }
     ++t_counts.tokenized;
@@ -153,7 +148,7 @@ Result<std::unique_ptr<FtsTokenizer>> FtsTokenizer::Open() {
   const int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   state->db.reset(raw);
   if (rc != SQLITE_OK) return Internal("could not open a connection for tokenising");
-  KS_ASSIGN_OR_RETURN(fts5_api* api, Fts5Api(raw));
+  KS_ASSIGN_OR_RETURN(fts5_api* api, GetFts5Api(raw));
   void* data = nullptr;
   fts5_tokenizer_v2* found = nullptr;
   if (api->xFindTokenizer_v2(api, kFtsTokenizerName, &data, &found) != SQLITE_OK || found == nullptr) {
@@ -195,7 +190,7 @@ bool FtsTokenizer::Tokenize(std::string_view text, std::string* out) {
 
 Status RegisterFtsReplay(sqlite3* db) {
   if (db == nullptr) return InvalidArgument("no database", "db");
-  KS_ASSIGN_OR_RETURN(fts5_api* api, Fts5Api(db));
+  KS_ASSIGN_OR_RETURN(fts5_api* api, GetFts5Api(db));
   void* data = nullptr;
   fts5_tokenizer_v2* found = nullptr;
   if (api->xFindTokenizer_v2(api, kFtsTokenizerName, &data, &found) != SQLITE_OK || found == nullptr) {
@@ -210,16 +205,22 @@ Status RegisterFtsReplay(sqlite3* db) {
   return Status::Ok();
 }
 
-FtsReplay::FtsReplay(std::vector<Column> columns) : prev_(t_armed) {
-  auto armed = std::make_unique<Armed>();
-  armed->used.assign(columns.size(), false);
-  armed->columns = std::move(columns);
-  t_armed = armed.release();
+FtsReplay::FtsReplay(std::span<const Column> columns)
+    : columns_(columns.first(std::min<size_t>(columns.size(), 64))), prev_(t_armed) {
+  t_armed = this;
 }
 
-FtsReplay::~FtsReplay() {
-  std::unique_ptr<Armed> armed(t_armed);
-  t_armed = static_cast<Armed*>(prev_);
+FtsReplay::~FtsReplay() { t_armed = prev_; }
+
+const std::string_view* FtsReplay::Take(std::string_view text) {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const Column& c = columns_[i];
+    if ((used_ >> i) & 1u) continue;
+    if (c.text.size() != text.size() || std::memcmp(c.text.data(), text.data(), text.size()) != 0) continue;
+    used_ |= uint64_t{1} << i;
+    return &c.tokens;
+  }
+  return nullptr;
 }
 
 FtsReplayCounts GetFtsReplayCounts() { return t_counts; }

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@
 #include "util/status.h"
 
 namespace kspace::store {
+
+// FTS5's extension API on `db` (for registering tokenizers and functions); INTERNAL if FTS5 is
+// missing or older than API version 3.
+Result<fts5_api*> GetFts5Api(sqlite3* db);
 
 // chunk_fts's tokenizer: `tokenize = 'porter unicode61 remove_diacritics 2'` (schema.cc).
 inline constexpr const char* kFtsTokenizerName = "porter";
@@ -61,20 +66,26 @@ Status RegisterFtsReplay(sqlite3* db);
 
 // Arms pre-computed tokens for the columns of the next chunk_fts INSERT(s) while in scope (on this
 // thread; an inner scope hides an outer one until it ends). Each armed (text, tokens) pair is used
-// at most once, for a document tokenize call on equal text. The views must outlive the scope.
+// at most once, for a document tokenize call on equal text. Allocates nothing: `columns` (at most
+// 64; more are ignored) and the views in them must outlive the scope.
 class FtsReplay {
  public:
   struct Column {
     std::string_view text;
     std::string_view tokens;  // FtsTokenizer::Tokenize's encoding of `text`
   };
-  explicit FtsReplay(std::vector<Column> columns);
+  explicit FtsReplay(std::span<const Column> columns);
   ~FtsReplay();
   FtsReplay(const FtsReplay&) = delete;
   FtsReplay& operator=(const FtsReplay&) = delete;
 
+  // The tokens armed for `text` and not yet taken (then taken), or null.
+  const std::string_view* Take(std::string_view text);
+
  private:
-  void* prev_;  // the scope this one hides
+  std::span<const Column> columns_;
+  uint64_t used_ = 0;  // bit i: columns_[i] was taken
+  FtsReplay* prev_;    // the scope this one hides
 };
 
 // Document tokenize calls on this thread's store connections since the process started: answered

@@ -75,6 +75,14 @@ class SearchTest : public ::testing::Test {
     return Ok("addSource", {{"spaceId", space}, {"title", title}, {"text", text}, {"mediaType", "document"},
                             {"origin", "upload"}, {"path", title + ".md"}});
   }
+  // A new space "S" holding the notes Borrow, Tomatoes and Sourdough; returns its id.
+  std::string ThreeNotes() {
+    std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+    Add(space, "Borrow", kBorrow);
+    Add(space, "Tomatoes", kGarden);
+    Add(space, "Sourdough", kBread);
+    return space;
+  }
   std::vector<std::string> Titles(const json& hits) {
     std::vector<std::string> out;
     for (const auto& h : hits) out.push_back(h["sourceTitle"]);
@@ -123,10 +131,7 @@ TEST_F(SearchTest, IngestsChunksKeywordsAndLinks) {
 
 TEST_F(SearchTest, TextVectorAndHybridFindTheRightSource) {
   Open(std::make_unique<store::MemoryBackend>());
-  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
-  Add(space, "Borrow", kBorrow);
-  Add(space, "Tomatoes", kGarden);
-  Add(space, "Sourdough", kBread);
+  const std::string space = ThreeNotes();
   for (const char* mode : {"text", "vector", "hybrid"}) {
     json hits = Ok("search", {{"spaceId", space}, {"query", "borrow checker lifetimes"}, {"mode", mode}, {"k", 3}});
     ASSERT_FALSE(hits.empty()) << mode;
@@ -245,10 +250,7 @@ TEST_F(SearchTest, SnapshotsAreInt8AndOldOrDamagedOnesStillServe) {
   std::filesystem::path dir;
   const std::string file = TempStoreFile("ks-snap-", &dir);
   Open(std::make_unique<store::PosixBackend>(), file);
-  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
-  Add(space, "Borrow", kBorrow);
-  Add(space, "Tomatoes", kGarden);
-  Add(space, "Sourdough", kBread);
+  const std::string space = ThreeNotes();
   auto answers = [&]() {
     std::vector<json> out;
     for (const char* q : {"staking tomato plants", "wild yeast starter", "borrow checker lifetimes"}) {
@@ -354,10 +356,7 @@ TEST_F(SearchTest, StoredVectorsAreHalvesAndFloat32RowsStillServe) {
   std::filesystem::path dir;
   const std::string file = TempStoreFile("ks-halves-", &dir);
   Open(std::make_unique<store::PosixBackend>(), file);
-  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
-  Add(space, "Borrow", kBorrow);
-  Add(space, "Tomatoes", kGarden);
-  Add(space, "Sourdough", kBread);
+  const std::string space = ThreeNotes();
   json before = Ok("search", {{"spaceId", space}, {"query", "mutable borrow lifetimes"}, {"k", 3}, {"mode", "vector"}});
   ASSERT_EQ(before.size(), 3u);
   ASSERT_TRUE(engine_->Close().ok());
