@@ -8,7 +8,7 @@
 // ctx.callClient('embed').
 import type { JobContext } from './host.js';
 import type { IngestProgress } from '../js/types.js';
-import type { PreparedBatch } from './prep.js';
+import type { PreparedBatch, PreparerClient } from './prep.js';
 import type { WireError } from './protocol.js';
 
 interface SourceWire {
@@ -51,9 +51,11 @@ async function embedOnPage(ctx: JobContext, texts: string[]): Promise<Uint8Array
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+type Batch = { ids: string[]; bytes: number };
+
 /** Staged sources in batches of the sizes ingestProcess takes (bounded bytes and count). */
-function batchesOf(items: { id: string; bytes: number }[]): { ids: string[]; bytes: number }[] {
-  const out: { ids: string[]; bytes: number }[] = [];
+function batchesOf(items: { id: string; bytes: number }[]): Batch[] {
+  const out: Batch[] = [];
   let i = 0;
   while (i < items.length) {
     const batch: string[] = [];
@@ -71,7 +73,8 @@ function batchesOf(items: { id: string; bytes: number }[]): { ids: string[]; byt
 /**
  * Processes staged sources in batches until done; returns the final source rows by id. Stops
  * between batches when cancelled (throwing CANCELLED) and leaves the unprocessed ones staged.
- * Given the space (an ingest), batches are pipelined when they can be (see pipelined).
+ * Given the space (an ingest), batches are pipelined when they can be (see Pipeline); `pipeline`
+ * is one an ingest started while it was still staging, holding the first batches of `items`.
  */
 async function processAll(
   ctx: JobContext,
@@ -80,10 +83,10 @@ async function processAll(
   report: () => void,
   spaceId?: string,
   stats?: { pipelinedBatches: number },
+  pipeline?: Pipeline | null,
 ): Promise<Map<string, SourceWire>> {
   const done = new Map<string, SourceWire>();
-  const batches = batchesOf(items);
-  const account = (r: BatchResult, batch: { ids: string[]; bytes: number }) => {
+  const account = (r: BatchResult, batch: Batch) => {
     for (const s of r.sources ?? []) done.set(s.id, s);
     if (progress) {
       progress.stage = 'commit';
@@ -95,7 +98,17 @@ async function processAll(
       report();
     }
   };
-  let b = spaceId !== undefined && batches.length >= 2 ? await pipelined(ctx, spaceId, batches, progress, report, account) : 0;
+  let batches: Batch[];
+  if (pipeline) {
+    // Its batches first, as they were handed over; the rest of the items after them.
+    const first = new Set(pipeline.batches.flatMap((x) => x.ids));
+    pipeline.add(batchesOf(items.filter((x) => !first.has(x.id))));
+    batches = pipeline.batches;
+  } else {
+    batches = batchesOf(items);
+    if (spaceId !== undefined && batches.length >= 2) pipeline = await Pipeline.start(ctx, spaceId, batches);
+  }
+  let b = pipeline ? await pipeline.run(progress, report, account) : 0;
   if (stats) stats.pipelinedBatches = b;
   for (; b < batches.length; b++) {
     ctx.checkCancelled();
@@ -122,80 +135,106 @@ async function processAll(
   return done;
 }
 
+type Handed = { batchId: number; work: Promise<PreparedBatch> } | { result: BatchResult };
+
 /**
  * The ingest pipeline: while this worker commits batch i, the second worker (workers/prep.ts)
  * parses, analyses and embeds batch i+1, which was handed to it (ingestProcess { handOff }) with
  * the space's term statistics; its answer is committed as it is (ingestProcess { prepared }), so
- * the store ends as after a serial ingest. Returns how many batches it processed: the rest go
- * through the serial loop, e.g. all of them when the space embeds on the page or there is no
- * second worker, and those after a failure of the second worker.
+ * the store ends as after a serial ingest. Handing a batch over only reads the store, so an
+ * ingest starts the pipeline as soon as its first sources are staged and stages the rest while
+ * the second worker prepares them; nothing is committed before staging has finished.
  */
-async function pipelined(
-  ctx: JobContext,
-  spaceId: string,
-  batches: { ids: string[]; bytes: number }[],
-  progress: IngestProgress | null,
-  report: () => void,
-  account: (r: BatchResult, batch: { ids: string[]; bytes: number }) => void,
-): Promise<number> {
-  const prep = await ctx.preparer();
-  if (!prep) return 0;
-  try {
-    const terms = ctx.call('ingestTermStats', { spaceId }).bytes ?? new Uint8Array(0);
-    await prep.loadTerms(terms);
-  } catch {
-    return 0;
+class Pipeline {
+  /** Every batch of the job in order; the first `handed` went to the second worker. */
+  readonly batches: Batch[] = [];
+  /** Batches handed over and not yet committed, oldest first. */
+  private readonly queue: Handed[] = [];
+  private handed = 0;
+
+  private constructor(private readonly ctx: JobContext, private readonly prep: PreparerClient) {}
+
+  /**
+   * The pipeline for `batches` of a space, with the first ones handed over; null when it cannot
+   * run (no second worker, or the space embeds on the page): then every batch goes serially.
+   */
+  static async start(ctx: JobContext, spaceId: string, batches: Batch[]): Promise<Pipeline | null> {
+    const prep = await ctx.preparer();
+    if (!prep) return null;
+    try {
+      const terms = ctx.call('ingestTermStats', { spaceId }).bytes ?? new Uint8Array(0);
+      await prep.loadTerms(terms);
+    } catch {
+      return null;
+    }
+    const p = new Pipeline(ctx, prep);
+    p.batches.push(...batches);
+    try {
+      p.queue.push(p.handOff(p.handed++));
+    } catch (e) {
+      if ((e as WireError).code === 'FAILED_PRECONDITION') return null; // not the built-in model
+      throw e;
+    }
+    p.fill();
+    return p;
   }
-  type Handed = { batchId: number; work: Promise<PreparedBatch> } | { result: BatchResult };
-  const handOff = (b: number): Handed => {
-    const r = ctx.call('ingestProcess', { sourceIds: batches[b]!.ids, handOff: true });
+
+  /** Appends batches (staged after the pipeline started) and hands over what the queue has room for. */
+  add(batches: Batch[]): void {
+    this.batches.push(...batches);
+    this.fill();
+  }
+
+  /**
+   * Commits the batches in order as the second worker answers; returns how many it processed.
+   * The rest go through the serial loop: those after a failure of the second worker.
+   */
+  async run(progress: IngestProgress | null, report: () => void, account: (r: BatchResult, batch: Batch) => void): Promise<number> {
+    const { ctx, batches } = this;
+    for (let b = 0; b < batches.length; b++) {
+      ctx.checkCancelled();
+      if (progress) {
+        progress.stage = 'parse';
+        report();
+      }
+      const current = this.queue.shift()!;
+      this.fill(); // the second worker prepares the next ones while this one waits and commits
+      let r: BatchResult;
+      if ('work' in current) {
+        let prepared: PreparedBatch;
+        try {
+          prepared = await current.work;
+        } catch {
+          return b; // the second worker failed: this batch and the rest, serially (still staged)
+        }
+        ctx.checkCancelled();
+        r = ctx.call('ingestProcess', { batchId: current.batchId, prepared: true }, prepared.bytes).value as BatchResult;
+        r.timings = { ...(r.timings ?? {}), parseMs: prepared.timings.parseMs ?? 0, embedMs: prepared.timings.embedMs ?? 0 };
+      } else {
+        r = current.result;
+      }
+      account(r, batches[b]!);
+      await ctx.yield();
+    }
+    return batches.length;
+  }
+
+  private handOff(b: number): Handed {
+    const r = this.ctx.call('ingestProcess', { sourceIds: this.batches[b]!.ids, handOff: true });
     const v = r.value as BatchResult & { handOff?: boolean; batchId?: number };
     if (!v.handOff || !r.bytes) return { result: v }; // nothing left to process in it
-    const work = prep.prepare(r.bytes);
-    work.catch(() => {}); // awaited below, or abandoned on cancel
+    const work = this.prep.prepare(r.bytes);
+    work.catch(() => {}); // awaited in run, or abandoned on cancel
     return { batchId: v.batchId!, work };
-  };
-  // Batches handed over and not yet committed, oldest first. Two wait beside the one being
-  // committed, so that a batch that takes longer to prepare than the one before takes to commit
-  // does not leave this worker idle.
-  const queue: Handed[] = [];
-  let handed = 0;
-  try {
-    queue.push(handOff(handed++));
-  } catch (e) {
-    if ((e as WireError).code === 'FAILED_PRECONDITION') return 0; // not the built-in model
-    throw e;
   }
-  const fill = () => {
-    while (handed < batches.length && queue.length < PIPELINE_DEPTH) queue.push(handOff(handed++));
-  };
-  fill();
-  for (let b = 0; b < batches.length; b++) {
-    ctx.checkCancelled();
-    if (progress) {
-      progress.stage = 'parse';
-      report();
-    }
-    const current = queue.shift()!;
-    fill(); // the second worker prepares the next ones while this one waits and commits
-    let r: BatchResult;
-    if ('work' in current) {
-      let prepared: PreparedBatch;
-      try {
-        prepared = await current.work;
-      } catch {
-        return b; // the second worker failed: this batch and the rest, serially (still staged)
-      }
-      ctx.checkCancelled();
-      r = ctx.call('ingestProcess', { batchId: current.batchId, prepared: true }, prepared.bytes).value as BatchResult;
-      r.timings = { ...(r.timings ?? {}), parseMs: prepared.timings.parseMs ?? 0, embedMs: prepared.timings.embedMs ?? 0 };
-    } else {
-      r = current.result;
-    }
-    account(r, batches[b]!);
-    await ctx.yield();
+
+  /**
+   * Two batches wait beside the one being committed, so that a batch that takes longer to
+   * prepare than the one before takes to commit does not leave this worker idle.
+   */
+  private fill(): void {
+    while (this.handed < this.batches.length && this.queue.length < PIPELINE_DEPTH) this.queue.push(this.handOff(this.handed++));
   }
-  return batches.length;
 }
 
 /**
@@ -218,14 +257,31 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
   const report = () => ctx.progress({ ...progress, timings: { ...progress.timings } });
   report();
 
-  // 1. Stage in slices of bounded size, each one transaction.
+  // The space's last-updated stamp, put back if staging fails (nothing of a failed ingest stays).
+  let stamp: { lastUpdatedAt?: string; lastUpdatedBy?: string } = {};
+  try {
+    const sp = ctx.call('getSpace', { spaceId }).value as { lastUpdatedAt: string; lastUpdatedBy: string };
+    stamp = { lastUpdatedAt: sp.lastUpdatedAt, lastUpdatedBy: sp.lastUpdatedBy };
+  } catch {
+    // no such space, or a bad id: staging says so
+  }
+
+  // 1. Stage in slices of bounded size, each one transaction. When there is more than the
+  // pipeline's first batches, the first slice holds just those, and the second worker starts
+  // preparing them while the rest is staged (see Pipeline).
   const staged: SourceWire[] = [];
+  const firstSources = PROCESS_BATCH_SOURCES * PIPELINE_DEPTH;
+  const firstBytes = PROCESS_BATCH_BYTES * PIPELINE_DEPTH;
+  const early = sources.length > firstSources || bytesTotal > firstBytes;
+  let pipeline: Pipeline | null = null;
   let at = 0;
   for (let i = 0; i < sources.length;) {
     ctx.checkCancelled();
     const slice: typeof sources = [];
     let sliceBytes = 0;
-    while (i < sources.length && slice.length < STAGE_SLICE_SOURCES && (slice.length === 0 || sliceBytes + sources[i]!.size <= STAGE_SLICE_BYTES)) {
+    const isFirst = i === 0;
+    const [maxSources, maxBytes] = isFirst && early ? [firstSources, firstBytes] : [STAGE_SLICE_SOURCES, STAGE_SLICE_BYTES];
+    while (i < sources.length && slice.length < maxSources && (slice.length === 0 || sliceBytes + sources[i]!.size <= maxBytes)) {
       sliceBytes += sources[i]!.size;
       slice.push(sources[i]!);
       i++;
@@ -243,10 +299,20 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
       if (err.message) err.message = err.message.replace(/^sources\[(\d+)\]/, (_m, n: string) => `sources[${Number(n) + offset}]`);
       // Undo the slices already staged: nothing of a failed ingest stays half-added.
       const mine = staged.filter((s) => !s.duplicate).map((s) => s.id);
-      if (mine.length) ctx.call('ingestDiscard', { sourceIds: mine });
+      if (mine.length) ctx.call('ingestDiscard', { sourceIds: mine, ...stamp });
       throw e;
     }
     at += sliceBytes;
+    if (isFirst && early && i < sources.length) {
+      const first = staged.filter((s) => !s.duplicate && s.status === 'processing');
+      if (first.length) {
+        try {
+          pipeline = await Pipeline.start(ctx, spaceId, batchesOf(first.map((s) => ({ id: s.id, bytes: s.totalSizeBytes }))));
+        } catch {
+          pipeline = null; // tried again, and its error reported, once everything is staged
+        }
+      }
+    }
     await ctx.yield();
   }
   progress.duplicates = staged.filter((s) => s.duplicate).length;
@@ -258,7 +324,7 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
   let processed: Map<string, SourceWire>;
   const stats = { pipelinedBatches: 0 };
   try {
-    processed = await processAll(ctx, todo.map((s) => ({ id: s.id, bytes: s.totalSizeBytes })), progress, report, spaceId, stats);
+    processed = await processAll(ctx, todo.map((s) => ({ id: s.id, bytes: s.totalSizeBytes })), progress, report, spaceId, stats, pipeline);
   } catch (e) {
     const left = todo.map((s) => s.id);
     try {

@@ -327,18 +327,26 @@ Result<json> IngestRetry(Context& ctx, Args& a) {
 // Removes staged sources that were never processed (a cancelled ingest): rows, counters, blobs.
 Result<json> IngestDiscard(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(auto ids, a.IdList("sourceIds", 100000));
+  // The undo of a failed staging gives the space's last-updated stamp from before it, so that
+  // the failed ingest leaves the space as it was; a cancel (no stamp) is a change of its own.
+  KS_ASSIGN_OR_RETURN(auto stamp_at, a.Timestamp("lastUpdatedAt"));
+  KS_ASSIGN_OR_RETURN(auto stamp_by, a.Id("lastUpdatedBy"));
   KS_RETURN_IF_ERROR(a.Finish());
   if (!ids) return InvalidArgument("sourceIds is required", "sourceIds");
+  if (stamp_at.has_value() != stamp_by.has_value()) {
+    return InvalidArgument("lastUpdatedAt and lastUpdatedBy go together", stamp_at ? "lastUpdatedBy" : "lastUpdatedAt");
+  }
   KS_ASSIGN_OR_RETURN(store::Transaction tx, store::Transaction::Begin(ctx.db()));
   int64_t discarded = 0;
-  const std::string now = NowTimestamp();
+  const std::string now = stamp_at.value_or(NowTimestamp());
+  const std::string by = stamp_by.value_or(ctx.profile_id());
   for (const std::string& id : *ids) {
     KS_ASSIGN_OR_RETURN(auto row, store::FindSource(ctx.db(), id));
     if (!row || row->status != "processing") continue;  // processed meanwhile: keep it
     KS_ASSIGN_OR_RETURN(auto hashes, store::DeleteSourceRows(ctx.db(), row->space_id, row->id));
     KS_RETURN_IF_ERROR(store::DeleteBlobsIfUnreferenced(ctx.db(), hashes).status());
     if (!row->deleted_at) {
-      KS_RETURN_IF_ERROR(store::AdjustSpaceUsage(ctx.db(), row->space_id, -1, -row->total_size_bytes, now, ctx.profile_id()));
+      KS_RETURN_IF_ERROR(store::AdjustSpaceUsage(ctx.db(), row->space_id, -1, -row->total_size_bytes, now, by));
     }
     ++discarded;
   }

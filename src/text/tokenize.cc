@@ -142,6 +142,15 @@ int CountTokens(std::string_view s) {
           } else if (!up && prev_upper && uppers >= 2) {
             tokens += 1;  // "HTTPServer": the last capital starts a hump
             len = 2;
+          } else if (!up) {
+            // The common case, a lower-case letter inside a word: take the rest of the lower-case
+            // run at once (same sum as one letter at a time: LetterRun telescopes).
+            size_t j = i + 1;
+            while (j < n && static_cast<unsigned char>(p[j] - 'a') < 26) ++j;
+            const uint32_t more = static_cast<uint32_t>(j - i - 1);
+            tokens += LetterRun(len + more) - LetterRun(len - 1);
+            len += more;
+            i = j - 1;
           } else {
             tokens += LetterRun(len) - LetterRun(len - 1);
           }

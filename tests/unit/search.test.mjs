@@ -213,6 +213,17 @@ test('bad ingest input: typed errors, nothing half-written', async () => {
   await rejectsWith(store.ingest(s3.id, [{ title: 'a', text: 'x', mediaType: 'text', origin: 'paste' }], { colour: 1 }), 'INVALID_ARGUMENT', 'colour');
   await rejectsWith(store.ingest(s3.id, { title: 'a', text: 'x', mediaType: 'bogus', origin: 'paste' }), 'INVALID_ARGUMENT', 'sources[0].mediaType');
   assert.equal(await store.digest(), before);
+  // A bad source late in a big ingest: the second worker was already preparing the first batches
+  // (staged in a slice of their own), and still nothing is added; the next ingest pipelines again.
+  const lots = Array.from({ length: 300 }, (_, i) => ({ title: `late ${i}`, text: `late note ${i} about ${'tides '.repeat(i % 7 + 1)}`, mediaType: 'text', origin: 'paste' }));
+  lots[250] = { ...lots[250], origin: 'nowhere' };
+  await rejectsWith(store.ingest(s3.id, lots), 'INVALID_ARGUMENT', 'sources[250].origin');
+  assert.equal(await store.digest(), before);
+  lots[250] = { ...lots[250], origin: 'paste' };
+  const fine = await store.ingest(s3.id, lots);
+  assert.ok(fine.pipelinedBatches >= 4, `pipelined ${fine.pipelinedBatches} batches`);
+  assert.equal(fine.sources.filter((x) => x.status === 'processed').length, 300);
+  assert.deepEqual((await store.search(s3.id, 'late note 299', { k: 1, mode: 'text' }))[0]?.sourceTitle, 'late 299');
   // Odd but valid content is handled gracefully.
   const r = await store.ingest(s3.id, [
     { title: 'ws', text: ' \n\t \n', mediaType: 'text', origin: 'paste' },

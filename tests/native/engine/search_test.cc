@@ -460,5 +460,36 @@ TEST_F(SearchTest, EveryChunkOfASectionIsFoundByItsHeading) {
   }
 }
 
+// The undo of a failed staging (ingestDiscard with the space's stamp from before it) leaves the
+// store exactly as it was; without a stamp (a cancel) the space gets a new one.
+TEST_F(SearchTest, DiscardingAFailedStagingRestoresTheSpace) {
+  Open(std::make_unique<store::MemoryBackend>());
+  std::string space = Ok("createSpace", {{"title", "S"}})["id"];
+  const json before_space = Ok("getSpace", {{"spaceId", space}});
+  const std::string before = Ok("digest", json::object())["digest"];
+  auto stage = [&] {
+    const std::string text = "a staged note about tides";
+    json sources = json::array({json{{"title", "t"}, {"content", "text"}, {"size", text.size()}, {"mediaType", "text"}, {"origin", "paste"}}});
+    Reply r = engine_->Call("ingestStage", json{{"spaceId", space}, {"sources", sources}}.dump(),
+                            std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+    return json::array({json::parse(r.json)[0]["id"]});
+  };
+  json ids = stage();
+  Status half = Fail("ingestDiscard", {{"sourceIds", ids}, {"lastUpdatedAt", before_space["lastUpdatedAt"]}});
+  EXPECT_EQ(half.code(), Code::kInvalidArgument);
+  EXPECT_EQ(half.field(), "lastUpdatedBy");
+  EXPECT_EQ(Fail("ingestDiscard", {{"sourceIds", ids}, {"lastUpdatedAt", "yesterday"}, {"lastUpdatedBy", before_space["lastUpdatedBy"]}}).field(),
+            "lastUpdatedAt");
+  EXPECT_EQ(Ok("ingestDiscard", {{"sourceIds", ids}, {"lastUpdatedAt", before_space["lastUpdatedAt"]},
+                                 {"lastUpdatedBy", before_space["lastUpdatedBy"]}})["discarded"], 1);
+  EXPECT_EQ(Ok("digest", json::object())["digest"], before);
+  EXPECT_EQ(Ok("getSpace", {{"spaceId", space}}), before_space);
+
+  ids = stage();
+  EXPECT_EQ(Ok("ingestDiscard", {{"sourceIds", ids}})["discarded"], 1);
+  EXPECT_EQ(Ok("getSpace", {{"spaceId", space}})["documentCount"], before_space["documentCount"]);
+}
+
 }  // namespace
 }  // namespace kspace
