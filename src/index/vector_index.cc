@@ -1094,13 +1094,11 @@ Status Corrupt(const std::string& what) {
   return Status(Code::kCorrupt, "vector index data is corrupt: " + what);
 }
 
-// True when every float of v[0..n) is finite. NaN and Inf are the floats whose exponent bits are
-// all ones; adding one to the exponent field carries into the sign bit exactly for those. Only
-// and/add/or, so compilers vectorise it (it runs over every stored value on load).
 // Runs ok = f(i) for i in [begin, end) and stops at the first false. A function of its own per
-// loop body, called once per batch by Batched: WebAssembly engines switch a function from baseline
-// to optimised code only for its next call (V8 has no on-stack replacement for wasm), so a loop
-// over a whole 100k-vector snapshot in one call would run entirely in the baseline tier.
+// loop body, called once per batch (RangeCall, Batched): WebAssembly engines switch a function
+// from baseline to optimised code only for its next call (V8 has no on-stack replacement for
+// wasm), so a loop over a whole 100k-vector snapshot in one call would run entirely in the
+// baseline tier.
 template <typename F>
 [[gnu::noinline]] bool ForRange(size_t begin, size_t end, F& f) {
   for (size_t i = begin; i < end; ++i) {
@@ -1108,15 +1106,26 @@ template <typename F>
   }
   return true;
 }
+// ForRange through a pointer no optimiser can see through. [[gnu::noinline]] alone is not enough:
+// it binds LLVM, but binaryen (wasm-opt, at link time) inlines every function that has a single
+// caller, which put each loop back into the one call of the loader (see Deserialize).
+template <typename F>
+bool RangeCall(size_t begin, size_t end, F& f) {
+  bool (*volatile fn)(size_t, size_t, F&) = &ForRange<F>;
+  return fn(begin, end, f);
+}
 template <typename F>
 bool Batched(size_t n, F&& f) {
   constexpr size_t kBatch = 4096;
   for (size_t b = 0; b < n; b += kBatch) {
-    if (!ForRange(b, std::min(n, b + kBatch), f)) return false;
+    if (!RangeCall(b, std::min(n, b + kBatch), f)) return false;
   }
   return true;
 }
 
+// True when every float of v[0..n) is finite. NaN and Inf are the floats whose exponent bits are
+// all ones; adding one to the exponent field carries into the sign bit exactly for those. Only
+// and/add/or, so compilers vectorise it (it runs over every stored value on load).
 bool AllFinite(const unsigned char* v, size_t n) {
   uint32_t acc = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -1351,7 +1360,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
     for (b = 0; b < n; b += kLoadBatch) {
       const size_t m = std::min(kLoadBatch, n - b);
       KS_RETURN_IF_ERROR(in.Read(buf.data(), m * stored));
-      if (!ForRange(b, b + m, vector)) return Corrupt(bad);
+      if (!RangeCall(b, b + m, vector)) return Corrupt(bad);
     }
     // Layer-0 lists, with hnswlib's deleted mark set from the removed marks.
     auto layer0 = [&](size_t i) {
@@ -1369,10 +1378,11 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
     for (b = 0; b < n; b += kLoadBatch) {
       const size_t m = std::min(kLoadBatch, n - b);
       KS_RETURN_IF_ERROR(in.Read(buf.data(), m * l0_bytes));
-      if (!ForRange(b, b + m, layer0)) return Corrupt(bad);
+      if (!RangeCall(b, b + m, layer0)) return Corrupt(bad);
     }
     // Upper layers: each slot's lists in one allocation, read straight into it.
-    for (size_t i = 0; i < n; ++i) {
+    Status read_status;
+    auto upper = [&](size_t i) {
       const int level = levels[i];
       g.element_levels_[i] = level;
       g.linkLists_[i] = nullptr;
@@ -1387,12 +1397,16 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
       g.cur_element_count = i + 1;
       if (level > 0) {
         const auto* up = reinterpret_cast<const unsigned char*>(g.linkLists_[i]);
-        KS_RETURN_IF_ERROR(in.Read(g.linkLists_[i], up_bytes * size_t(level)));
+        read_status = in.Read(g.linkLists_[i], up_bytes * size_t(level));
+        if (!read_status.ok()) return false;
         for (int l = 1; l <= level; ++l) {
-          if (!check_list(up + up_bytes * size_t(l - 1), maxM, l)) return Corrupt("bad upper-layer links");
+          if (!check_list(up + up_bytes * size_t(l - 1), maxM, l)) return (bad = "bad upper-layer links"), false;
         }
       }
-    }
+      return true;
+    };
+    bad = nullptr;
+    if (!Batched(n, upper)) return read_status.ok() ? Corrupt(bad) : read_status;
     unsigned char tail[8];
     const uint64_t digest = in.sum.Digest();
     KS_RETURN_IF_ERROR(source.Read(tail, 8));
