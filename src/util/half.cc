@@ -70,7 +70,18 @@ bool FitsHalf(std::span<const float> v) {
 
 void EncodeHalves(std::span<const float> in, std::span<uint8_t> out) {
   for (size_t i = 0; i < in.size() && 2 * i + 1 < out.size(); ++i) {
-    const uint16_t h = FloatToHalf(in[i]);
+    const uint32_t x = Bits(in[i]);
+    const uint32_t abs = x & 0x7fffffffu;
+    uint32_t h;
+    if (abs - 0x38800000u < 0x477ff000u - 0x38800000u) {
+      // A normal half, the common case (every stored vector value): FloatToHalf's normal branch
+      // without its branches. Adding 0xfff plus the kept mantissa's lowest bit carries into bit
+      // 13 exactly when FloatToHalf rounds up (nearest, ties to even); the carry may move on into
+      // the exponent, as there. Checked equal to FloatToHalf for every float (half_test.cc).
+      h = ((x >> 16) & 0x8000u) | (((abs + 0x0fffu + ((abs >> 13) & 1u)) >> 13) - (112u << 10));
+    } else {
+      h = FloatToHalf(in[i]);
+    }
     out[2 * i] = static_cast<uint8_t>(h & 0xff);
     out[2 * i + 1] = static_cast<uint8_t>(h >> 8);
   }
