@@ -257,15 +257,6 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
   const report = () => ctx.progress({ ...progress, timings: { ...progress.timings } });
   report();
 
-  // The space's last-updated stamp, put back if staging fails (nothing of a failed ingest stays).
-  let stamp: { lastUpdatedAt?: string; lastUpdatedBy?: string } = {};
-  try {
-    const sp = ctx.call('getSpace', { spaceId }).value as { lastUpdatedAt: string; lastUpdatedBy: string };
-    stamp = { lastUpdatedAt: sp.lastUpdatedAt, lastUpdatedBy: sp.lastUpdatedBy };
-  } catch {
-    // no such space, or a bad id: staging says so
-  }
-
   // 1. Stage in slices of bounded size, each one transaction. When there is more than the
   // pipeline's first batches, the first slice holds just those, and the second worker starts
   // preparing them while the rest is staged (see Pipeline).
@@ -273,6 +264,17 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
   const firstSources = PROCESS_BATCH_SOURCES * PIPELINE_DEPTH;
   const firstBytes = PROCESS_BATCH_BYTES * PIPELINE_DEPTH;
   const early = sources.length > firstSources || bytesTotal > firstBytes;
+  // The space's last-updated stamp, put back if a later slice fails (nothing of a failed ingest
+  // stays). Only an ingest of more than one slice can need it: one slice fails as a whole.
+  let stamp: { lastUpdatedAt?: string; lastUpdatedBy?: string } = {};
+  if (early) {
+    try {
+      const sp = ctx.call('getSpace', { spaceId }).value as { lastUpdatedAt: string; lastUpdatedBy: string };
+      stamp = { lastUpdatedAt: sp.lastUpdatedAt, lastUpdatedBy: sp.lastUpdatedBy };
+    } catch {
+      // no such space, or a bad id: staging says so
+    }
+  }
   let pipeline: Pipeline | null = null;
   let at = 0;
   for (let i = 0; i < sources.length;) {

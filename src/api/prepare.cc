@@ -17,8 +17,8 @@ namespace {
 // Little-endian fixed-width integers and length-prefixed strings. Both ends are the same build,
 // so there is no versioning; the reader still checks every length against what is left.
 // The buffer grows geometrically and out_.size() is its capacity (used_ the length), so a value
-// costs a memcpy, not a vector::resize: in wasm that is an out-of-line libc++ call (the linker may
-// keep the -Oz copy of it), and it was ~24 ms of the second worker's RFC ingest.
+// costs a memcpy, not a vector::resize: in wasm that was an out-of-line libc++ call per value,
+// ~24 ms of the second worker's RFC ingest.
 class Writer {
  public:
   void U8(uint8_t v) { Raw(&v, 1); }

@@ -1406,7 +1406,6 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
       }
       return true;
     };
-    bad = nullptr;
     if (!Batched(n, upper)) return read_status.ok() ? Corrupt(bad) : read_status;
     unsigned char tail[8];
     const uint64_t digest = in.sum.Digest();
