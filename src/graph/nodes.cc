@@ -319,14 +319,24 @@ Status SyncSourceNodes(store::Database& db, const std::string& space_id, const s
     if (deleted) src.deleted_at = now;
     KS_RETURN_IF_ERROR(InsertNode(db, src));
   }
-  // Whether a chunk already has its node (a source processed again); a cached point query (ingest
-  // asks this for every new chunk).
+  // Whether a chunk already has its node (a source processed again): a point query per chunk. When
+  // no chunk node of this source exists at all (its first processing: nearly every call), one query
+  // answers for all of its chunks.
+  bool any_chunk_node = false;
+  if (!chunks.empty()) {
+    KS_ASSIGN_OR_RETURN(store::CachedStatement any, db.Prepare(
+        "SELECT 1 FROM nodes WHERE content_source_id = ? AND kind = 'chunk' LIMIT 1"));
+    any->Bind(1, source_id);
+    KS_ASSIGN_OR_RETURN(any_chunk_node, any->Step());
+  }
   KS_ASSIGN_OR_RETURN(store::CachedStatement has_node, db.Prepare("SELECT 1 FROM nodes WHERE chunk_label = ?"));
   for (const ChunkRef& c : chunks) {
-    has_node->Reset();
-    has_node->Bind(1, c.label);
-    KS_ASSIGN_OR_RETURN(bool have, has_node->Step());
-    if (have) continue;
+    if (any_chunk_node) {
+      has_node->Reset();
+      has_node->Bind(1, c.label);
+      KS_ASSIGN_OR_RETURN(bool have, has_node->Step());
+      if (have) continue;
+    }
     NodeRow n;
     n.id = NewId();
     n.space_id = space_id;
