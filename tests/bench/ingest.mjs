@@ -170,7 +170,7 @@ function synthNotes() {
 async function browserReopen() {
   const site = path.join(ROOT, 'build', 'site');
   if (!fs.existsSync(path.join(site, 'index.html'))) return 'skipped: build/site missing (node wasm/build.mjs --demo)';
-  const { launch, newProfile } = await import(path.join(ROOT, 'tests', 'helpers', 'browser.mjs'));
+  const { launch, newProfile, gotoBlank } = await import(path.join(ROOT, 'tests', 'helpers', 'browser.mjs'));
   const { serve } = await import(path.join(ROOT, 'demo', 'serve.mjs'));
   const { server, url } = await serve(site); // one origin for the whole run: OPFS is per origin
   const profile = newProfile();
@@ -178,7 +178,7 @@ async function browserReopen() {
   let ctx = await launch(profile);
   try {
     let page = await ctx.newPage();
-    await page.goto(`${url}?bench=1`);
+    await gotoBlank(page, url);
     const built = await page.evaluate(async ([genSrc, fillSrc, target]) => {
       const { vocab, note } = new Function(`return (${genSrc})`)()();
       const fill = new Function(`return (${fillSrc})`)();
@@ -209,7 +209,7 @@ async function browserReopen() {
     for (let k = 0; k < 3; k++) {
       ctx = await launch(profile);
       page = await ctx.newPage();
-      await page.goto(`${url}?bench=1`);
+      await gotoBlank(page, url);
       restart.push(await measure());
       await ctx.close();
     }

@@ -139,7 +139,7 @@ async function openTimes() {
 }
 
 async function opfs() {
-  const { launch } = await import(path.join(ROOT, 'tests', 'helpers', 'browser.mjs'));
+  const { launch, gotoBlank } = await import(path.join(ROOT, 'tests', 'helpers', 'browser.mjs'));
   const { serve } = await import(path.join(ROOT, 'demo', 'serve.mjs'));
   const site = path.join(ROOT, 'build', 'site');
   if (!fs.existsSync(path.join(site, 'index.html'))) {
@@ -150,7 +150,7 @@ async function opfs() {
   const ctx = await launch();
   try {
     const page = await ctx.newPage();
-    await page.goto(`${url}?bench=1`);
+    await gotoBlank(page, url);
     const cfg = configs.map((c) => ({ ...c, single: Math.ceil(c.single / 2), batched: Math.ceil(c.batched / 2) }));
     const rows = await page.evaluate(async ([cfg, BATCH, payloadSrc]) => {
       const binaryPayload = new Function(`return (${payloadSrc})`)();

@@ -35,3 +35,14 @@ export function watchErrors(page, sink) {
   page.on('pageerror', (err) => sink.push(`pageerror: ${err.message}`));
   return sink;
 }
+
+/**
+ * Opens an empty page of the site's origin (same OPFS as the demo) for benchmarks. The demo page
+ * itself starts the demo app, which opens its own store (and seeds it on a first visit) while the
+ * benchmark runs: that competed for the CPU and compiled much of the engine's code in advance.
+ */
+export async function gotoBlank(page, siteUrl) {
+  const blank = new URL('bench-blank.html', siteUrl).href;
+  await page.route(blank, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
+  await page.goto(blank);
+}
