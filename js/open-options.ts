@@ -27,7 +27,7 @@ export function resolveOpenOptions(
   if (options === undefined || options === null || typeof options !== 'object') {
     throw invalid('openStore needs an options object: { path }, { name } or { memory: true }', 'options');
   }
-  const { path, name, memory, maxSourceBytes, workerUrl, embedder, chunkTokens, chunkOverlap, schemaVersion, ingestPipeline, ...rest } = options;
+  const { path, name, memory, maxSourceBytes, workerUrl, embedder, chunkTokens, chunkOverlap, schemaVersion, ingestPipeline, warmIndex, ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw invalid(`unknown option ${unknown}`, unknown);
   assertJsonSafe({ path, name, memory, maxSourceBytes, chunkTokens, chunkOverlap, schemaVersion }, '');
@@ -35,6 +35,7 @@ export function resolveOpenOptions(
   if (given !== 1) throw invalid('give exactly one of path (Node), name (browser) or memory: true', 'path');
   if (memory !== undefined && typeof memory !== 'boolean') throw invalid('memory must be a boolean', 'memory');
   if (ingestPipeline !== undefined && typeof ingestPipeline !== 'boolean') throw invalid('ingestPipeline must be a boolean', 'ingestPipeline');
+  if (warmIndex !== undefined && typeof warmIndex !== 'boolean') throw invalid('warmIndex must be a boolean', 'warmIndex');
   if (workerUrl !== undefined && typeof workerUrl !== 'string' && !(workerUrl instanceof URL)) {
     throw invalid('workerUrl must be a string or URL', 'workerUrl');
   }
@@ -68,5 +69,5 @@ export function resolveOpenOptions(
     checkEmbedder(embedder);
     engine.embedder = { id: embedder.id, dimensions: embedder.dimensions };
   }
-  return { open: { location, engine, ingestPipeline: ingestPipeline ?? true }, maxSourceBytes: max };
+  return { open: { location, engine, ingestPipeline: ingestPipeline ?? true, warmIndex: warmIndex ?? true }, maxSourceBytes: max };
 }

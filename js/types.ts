@@ -157,6 +157,28 @@ export interface StoreStats {
   fileBytes: number;
   freeBytes: number;
   pageSize: number;
+  /** The vector indexes in memory: loaded by a search, an ingest or warmIndex, kept until close. */
+  loadedIndexes: LoadedIndex[];
+}
+
+export interface LoadedIndex {
+  spaceId: Id;
+  embeddingModel: string;
+  storedVectors: number;
+  memoryBytes: number;
+}
+
+/** What Store.warmIndex did. */
+export interface WarmIndexResult {
+  /** The space whose index was loaded; null when no space qualified (warmIndex() without an id). */
+  spaceId: Id | null;
+  embeddingModel?: string;
+  /** The index was in memory already (nothing was read). */
+  alreadyLoaded?: boolean;
+  /** Live vectors in the index. */
+  vectors?: number;
+  /** Milliseconds the load took (0 when already loaded). */
+  loadMs?: number;
 }
 
 export interface CheckResult {
@@ -208,6 +230,13 @@ export interface OpenStoreOptions {
    * one worker (less memory); the results are the same either way.
    */
   ingestPipeline?: boolean;
+  /**
+   * Soon after the store opens, load the vector index of the space updated most recently (the one
+   * with a saved index), so that the first search does not wait for it (default true; a 100k-chunk
+   * space's index takes 100-300 ms to read and ~70 MB of memory). A search that comes first loads
+   * its own space's index as before. Store.warmIndex(spaceId) loads a chosen space's index.
+   */
+  warmIndex?: boolean;
 }
 
 /** Options of long-running calls (ingest, reembed, layout). */

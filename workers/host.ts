@@ -11,6 +11,9 @@ import { lockJob, setProviderJob, unlockJob } from './providers.js'; // chat
 import type { FromWorker, JsFileBackend, StoreLocation, ToWorker, WireError, WorkerOpenOptions } from './protocol.js';
 import { PreparerClient, type PreparerWorker } from './prep.js';
 
+/** How long after opening the worker loads the most recently updated space's index (scheduleWarm). */
+const WARM_DELAY_MS = 150;
+
 /** How the host talks to its client. */
 export interface Port {
   post(msg: FromWorker, transfer?: ArrayBuffer[]): void;
@@ -105,6 +108,8 @@ export class Host {
   private nextInternalJob = -1;
   /** The pending idle step that links vectors into their index graphs (see scheduleIndexing). */
   private indexTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The pending load of the most recently updated space's vector index (see scheduleWarm). */
+  private warmTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly port: Port,
@@ -295,6 +300,7 @@ export class Host {
       this.port.post({ type: 'opened', info: { engineVersion: this.module.version(), location: options.location, moduleMs, filesMs, openMs } });
       // Sources an interrupted ingest left staged are processed in the background.
       void this.runJob(this.nextInternalJob--, resumeJob, {}, undefined);
+      if (options.warmIndex !== false) this.scheduleWarm(WARM_DELAY_MS);
     } catch (e) {
       this.port.post({ type: 'openFailed', error: toWireError(e, 'IO_ERROR') });
     }
@@ -321,7 +327,31 @@ export class Host {
     }
   }
 
+  /**
+   * Loads the vector index of the space updated most recently, once, soon after the store opens:
+   * reading a big space's index (100-300 ms at 100k chunks) then happens before the first search
+   * instead of inside it. The delay lets an application's first calls (listing spaces to draw its
+   * page) go first; a search that comes before it loads its own index as always, and a warm call
+   * for an index already in memory is a lookup. It waits while a job runs. Failures are dropped:
+   * the next search loads (or rebuilds) the index and reports any error itself.
+   */
+  private scheduleWarm(delayMs: number): void {
+    if (this.warmTimer !== null || !this.engine) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = null;
+      if (!this.engine) return;
+      if (this.jobs.size > 0) {
+        this.scheduleWarm(delayMs);
+        return;
+      }
+      this.engine.call('warmIndex', '{}', undefined);
+      this.scheduleIndexing();
+    }, delayMs);
+  }
+
   private close(): void {
+    if (this.warmTimer !== null) clearTimeout(this.warmTimer);
+    this.warmTimer = null;
     if (this.indexTimer !== null) clearTimeout(this.indexTimer);
     void this.preparerClient?.then((c) => c?.terminate());
     this.preparerClient = undefined;

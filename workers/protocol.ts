@@ -24,6 +24,8 @@ export interface WorkerOpenOptions {
   engine: Record<string, unknown>;
   /** Whether a multi-batch ingest may prepare batches in a second worker (workers/prep.ts). */
   ingestPipeline?: boolean;
+  /** Whether the worker loads the most recently updated space's vector index soon after opening. */
+  warmIndex?: boolean;
 }
 
 /** To the ingest pipeline's second worker (workers/prep.ts), answered by PrepReply in order. */

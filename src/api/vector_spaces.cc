@@ -210,6 +210,18 @@ Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& 
   return raw;
 }
 
+const SpaceVectors* VectorSpaces::Loaded(const std::string& space_id, const std::string& model_id) const {
+  auto it = loaded_.find(std::make_pair(space_id, model_id));
+  return it == loaded_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const SpaceVectors*> VectorSpaces::AllLoaded() const {
+  std::vector<const SpaceVectors*> out;
+  out.reserve(loaded_.size());
+  for (const auto& [key, sv] : loaded_) out.push_back(sv.get());
+  return out;
+}
+
 Status VectorSpaces::Sync(store::Database& db, const std::string& space_id, const std::string& model_id,
                           std::span<const int64_t> fresh_labels, std::span<const float> fresh) {
   auto it = loaded_.find(std::make_pair(space_id, model_id));

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "index/vector_index.h"
 #include "store/db.h"
@@ -73,6 +74,10 @@ class VectorSpaces {
   size_t unlinked() const;
   // Forgets a space's loaded indexes (after a purge or a change of model).
   void Drop(const std::string& space_id);
+  // The index of (space_id, model_id) if it is in memory, else null; never loads.
+  const SpaceVectors* Loaded(const std::string& space_id, const std::string& model_id) const;
+  // Every index in memory, in (space, model) order.
+  std::vector<const SpaceVectors*> AllLoaded() const;
 
   // Index parameters for new indexes.
   static index::IndexParams ParamsFor(int dim);

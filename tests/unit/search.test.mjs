@@ -436,3 +436,60 @@ test('a multi-batch ingest is pipelined through a second worker and equals a one
   assert.deepEqual(piped.hits, single.hits);
   await rejectsWith(openStore({ memory: true, ingestPipeline: 'yes' }), 'INVALID_ARGUMENT', 'ingestPipeline');
 });
+
+// Warming: soon after opening, the worker loads the vector index of the space updated most
+// recently (with a saved index), so the first search does not wait for it; warmIndex(spaceId)
+// does the same for a chosen space; warmIndex: false leaves indexes to the first search.
+test('the worker loads the most recently updated space\'s index after opening; warmIndex loads a chosen one', async () => {
+  const file = path.join(tempDir(), 'warm.kspace');
+  let s = await openStore({ path: file });
+  const older = await s.createSpace({ title: 'Older' });
+  await s.ingest(older.id, notes.slice(0, 3));
+  const newer = await s.createSpace({ title: 'Newer' });
+  await s.ingest(newer.id, notes.slice(3, 8));
+  const empty = await s.createSpace({ title: 'Empty' }); // newest, but has no index to load
+  await s.close(); // saves both snapshots
+  const loaded = async (st) => (await st.stats()).loadedIndexes.map((x) => x.spaceId);
+  const until = async (st, pred) => {
+    for (let i = 0; i < 100; i++) {
+      if (pred(await loaded(st))) return true;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    return false;
+  };
+
+  s = await openStore({ path: file });
+  try {
+    assert.ok(await until(s, (ids) => ids.length > 0), 'an index was loaded without a search');
+    assert.deepEqual(await loaded(s), [newer.id], 'the most recently updated space with an index, only');
+    const again = await s.warmIndex(newer.id);
+    assert.equal(again.alreadyLoaded, true);
+    assert.equal(again.vectors, (await s.spaceStats(newer.id)).index.liveVectors);
+    const chosen = await s.warmIndex(older.id);
+    assert.equal(chosen.spaceId, older.id);
+    assert.equal(chosen.alreadyLoaded, false);
+    assert.ok(chosen.vectors > 0 && chosen.loadMs >= 0);
+    assert.deepEqual((await loaded(s)).sort(), [newer.id, older.id].sort());
+    // A space without vectors warms to an empty index; bad ids are typed errors.
+    assert.equal((await s.warmIndex(empty.id)).vectors, 0);
+    await rejectsWith(s.warmIndex('00000000-0000-7000-8000-000000000000'), 'NOT_FOUND', 'spaceId');
+    await rejectsWith(s.warmIndex('not an id'), 'INVALID_ARGUMENT', 'spaceId');
+    await rejectsWith(s.warmIndex(42), 'INVALID_ARGUMENT', 'spaceId');
+    const hits = await s.search(newer.id, 'note', { k: 3 });
+    assert.ok(hits.length > 0);
+  } finally {
+    await s.close();
+  }
+
+  s = await openStore({ path: file, warmIndex: false });
+  try {
+    await new Promise((res) => setTimeout(res, 600));
+    assert.deepEqual(await loaded(s), [], 'warmIndex: false loads nothing by itself');
+    const first = await s.warmIndex();
+    assert.equal(first.spaceId, newer.id, 'without an id: the most recently updated space with an index');
+    assert.equal(first.alreadyLoaded, false);
+  } finally {
+    await s.close();
+  }
+  await rejectsWith(openStore({ path: file, warmIndex: 'yes' }), 'INVALID_ARGUMENT', 'warmIndex');
+});
