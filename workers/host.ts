@@ -108,8 +108,10 @@ export class Host {
   private nextInternalJob = -1;
   /** The pending idle step that links vectors into their index graphs (see scheduleIndexing). */
   private indexTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The pending load of the most recently updated space's vector index (see scheduleWarm). */
+  /** The pending load of vector indexes ahead of searches (see scheduleWarm). */
   private warmTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Whether the store was opened with warmIndex (the default). */
+  private warm = false;
 
   constructor(
     private readonly port: Port,
@@ -300,7 +302,8 @@ export class Host {
       this.port.post({ type: 'opened', info: { engineVersion: this.module.version(), location: options.location, moduleMs, filesMs, openMs } });
       // Sources an interrupted ingest left staged are processed in the background.
       void this.runJob(this.nextInternalJob--, resumeJob, {}, undefined);
-      if (options.warmIndex !== false) this.scheduleWarm(WARM_DELAY_MS);
+      this.warm = options.warmIndex !== false;
+      if (this.warm) this.scheduleWarm(WARM_DELAY_MS);
     } catch (e) {
       this.port.post({ type: 'openFailed', error: toWireError(e, 'IO_ERROR') });
     }
@@ -312,7 +315,12 @@ export class Host {
       return;
     }
     const job = this.jobHandlers.get(method);
-    if (job) return this.runJob(id, job, args, bytes);
+    if (job) {
+      await this.runJob(id, job, args, bytes);
+      // A search may have answered from an index snapshot without loading it: load it while idle.
+      if (this.warm && (method === 'search' || method === 'similar')) this.scheduleWarm(WARM_DELAY_MS);
+      return;
+    }
     const reply = this.engine.call(method, JSON.stringify(args ?? {}), bytes);
     this.scheduleIndexing();
     if ('error' in reply) {
@@ -328,12 +336,13 @@ export class Host {
   }
 
   /**
-   * Loads the vector index of the space updated most recently, once, soon after the store opens:
-   * reading a big space's index (100-300 ms at 100k chunks) then happens before the first search
-   * instead of inside it. The delay lets an application's first calls (listing spaces to draw its
-   * page) go first; a search that comes before it loads its own index as always, and a warm call
-   * for an index already in memory is a lookup. It waits while a job runs. Failures are dropped:
-   * the next search loads (or rebuilds) the index and reports any error itself.
+   * Loads vector indexes ahead of the searches that need them (the engine's warmIndex): soon after
+   * the store opens, that of the space updated most recently; after a search that was answered
+   * from an index's snapshot without loading it (the first search after opening), that index.
+   * Reading a big space's index (100-300 ms at 100k chunks) then happens while the person types,
+   * not inside a search. The delay lets an application's first calls (listing spaces to draw its
+   * page) go first. It waits while a job runs. Failures are dropped: the next search loads (or
+   * rebuilds) the index and reports any error itself.
    */
   private scheduleWarm(delayMs: number): void {
     if (this.warmTimer !== null || !this.engine) return;

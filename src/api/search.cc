@@ -8,6 +8,7 @@
 #include <cstring>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -167,8 +168,6 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
                                                  std::span<const float> query, int64_t limit,
                                                  const std::vector<int64_t>* allowed,
                                                  const std::unordered_set<int64_t>* exclude) {
-  KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space.id, model.id, model.dim));
-  if (sv->index->live_size() == 0) return std::vector<search::ScoredId>();
   std::vector<index::Label> allowed_labels;
   std::unique_ptr<index::Filter> filter;
   if (allowed) {
@@ -181,9 +180,23 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
     filter = std::make_unique<index::PredicateFilter>(
         [exclude](index::Label l) { return exclude->count(static_cast<int64_t>(l)) == 0; });
   }
-  const size_t k = static_cast<size_t>(std::min<int64_t>(limit, static_cast<int64_t>(sv->index->live_size())));
-  if (k == 0) return std::vector<search::ScoredId>();
-  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, ctx.state.vectors.Search(ctx.db(), *sv, query, k, filter.get()));
+  std::vector<index::Hit> hits;
+  if (limit <= 0) return std::vector<search::ScoredId>();
+  std::optional<std::vector<index::Hit>> scanned;
+  if (ctx.state.vectors.Loaded(space.id, model.id) == nullptr) {
+    // The index is not in memory (the first search after opening): answered from its snapshot by
+    // a scan, and loaded later while the worker is idle (warmIndex). nullopt: no usable snapshot.
+    KS_ASSIGN_OR_RETURN(scanned, ctx.state.vectors.ScanSearch(ctx.db(), space.id, model.id, model.dim, query,
+                                                              static_cast<size_t>(limit), filter.get()));
+  }
+  if (scanned) {
+    hits = std::move(*scanned);
+  } else {
+    KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space.id, model.id, model.dim));
+    const size_t k = static_cast<size_t>(std::min<int64_t>(limit, static_cast<int64_t>(sv->index->live_size())));
+    if (k == 0) return std::vector<search::ScoredId>();
+    KS_ASSIGN_OR_RETURN(hits, ctx.state.vectors.Search(ctx.db(), *sv, query, k, filter.get()));
+  }
   std::vector<search::ScoredId> out;
   out.reserve(hits.size());
   for (const auto& h : hits) out.push_back(search::ScoredId{static_cast<int64_t>(h.label), h.score});
@@ -256,11 +269,27 @@ Result<json> Search(Context& ctx, Args& a) {
     if (mode == "hybrid" && !text_list.empty()) {
       // Pseudo-relevance feedback (Rocchio): pull the query towards the best lexical match, so the
       // vector side also brings that passage's neighbours, which BM25 cannot find.
-      KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space.id, model.id, model.dim));
-      std::vector<float> feedback;
+      // The passages' stored vectors, at unit length, read from SQLite: the same whether or not
+      // the space's index is in memory yet (see VectorHits).
+      std::vector<int64_t> top;
       for (size_t i = 0; i < text_list.size() && i < static_cast<size_t>(search::kFeedbackDocs); ++i) {
-        auto v = sv->index->GetVector(static_cast<index::Label>(text_list[i].id));
-        if (v.ok()) feedback.insert(feedback.end(), v->begin(), v->end());
+        top.push_back(text_list[i].id);
+      }
+      std::map<int64_t, std::vector<float>> stored;
+      KS_RETURN_IF_ERROR(store::ReadEmbeddings(ctx.db(), top, model.id, [&](int64_t label, std::span<const float> v) {
+        if (v.size() != q.size()) return;
+        double ss = 0;
+        for (float x : v) ss += double{x} * x;
+        if (!(ss > 0) || !std::isfinite(ss)) return;
+        const double inv = 1.0 / std::sqrt(ss);
+        std::vector<float>& u = stored[label];
+        u.reserve(v.size());
+        for (float x : v) u.push_back(static_cast<float>(x * inv));
+      }));
+      std::vector<float> feedback;
+      for (int64_t label : top) {
+        auto it = stored.find(label);
+        if (it != stored.end()) feedback.insert(feedback.end(), it->second.begin(), it->second.end());
       }
       KS_RETURN_IF_ERROR(search::ExpandQueryVector(q, feedback, search::kFeedbackBeta));
     }

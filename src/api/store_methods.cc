@@ -129,17 +129,38 @@ Result<json> IndexStep(Context& ctx, Args& a) {
 }
 
 // warmIndex: loads the vector index that a search of `spaceId` would load, ahead of that search
-// (reading a 100k-chunk index takes 100-300 ms). Without spaceId: the live space updated most
-// recently among those with a saved index snapshot; the worker calls it so once, soon after the
-// store opens, unless the store was opened with warmIndex: false. Returns the space (null when
-// none qualifies), whether its index was in memory already, its vector count and the load time.
+// (reading a 100k-chunk index takes 100-300 ms). Without spaceId: the indexes that searches
+// answered from their snapshots without loading them (VectorSpaces::ScanSearch), else, while no
+// index is in memory at all, that of the live space updated most recently among those with a
+// saved snapshot. The worker calls it so soon after the store opens and after searches, unless the
+// store was opened with warmIndex: false. Returns the (first) space loaded (null when none
+// qualifies), whether its index was in memory already, its vector count and the load time.
 Result<json> WarmIndex(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::optional<std::string> given, a.Id("spaceId"));
   KS_RETURN_IF_ERROR(a.Finish());
   std::string space_id;
   if (given) {
     space_id = *given;
+  } else if (auto scanned = ctx.state.vectors.TakeScanned(); !scanned.empty()) {
+    json first;
+    for (const auto& [space, model_id] : scanned) {
+      // Loaded under the model the space has now (it may have moved since the scan).
+      Result<store::SpaceRow> row = RequireSpace(ctx, space, Access::kRead);
+      if (!row.ok()) continue;  // purged since the search
+      KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, *row));
+      if (model.id != model_id || model.dim <= 0) continue;
+      const int64_t t0 = MonotonicMicros();
+      KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space, model.id, model.dim));
+      if (first.is_null()) {
+        first = json{{"spaceId", space}, {"embeddingModel", model.id}, {"alreadyLoaded", false},
+                     {"vectors", static_cast<int64_t>(sv->index->live_size())},
+                     {"loadMs", static_cast<double>(MonotonicMicros() - t0) / 1000.0}};
+      }
+    }
+    if (!first.is_null()) return first;
+    return json{{"spaceId", nullptr}};
   } else {
+    if (!ctx.state.vectors.AllLoaded().empty()) return json{{"spaceId", nullptr}};
     KS_ASSIGN_OR_RETURN(std::optional<std::string> picked, store::MostRecentIndexedSpace(ctx.db()));
     if (!picked) return json{{"spaceId", nullptr}};
     space_id = std::move(*picked);

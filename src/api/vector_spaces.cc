@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -24,17 +25,14 @@ index::IndexParams VectorSpaces::ParamsFor(int dim) {
   return p;
 }
 
-Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceVectors& sv,
-                                                     std::span<const float> query, size_t k,
-                                                     const index::Filter* filter) {
-  if (sv.index->params().encoding == index::Encoding::kFloat32) return sv.index->Search(query, k, filter);
-  // More candidates than asked, because quantisation (about +-0.01 on a score) reorders near-ties:
-  // a quarter more, and at least 32, so that a small k sees the same best hits as a larger one
-  // (reading 32 rows costs a fraction of a millisecond).
-  const size_t want = std::min(sv.index->live_size(), std::max<size_t>(32, k + k / 4));
-  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, sv.index->Search(query, want, filter));
-  if (hits.empty()) return hits;
-  // The query as the index uses it: unit length (Search validated it: finite, not all zeros).
+namespace {
+
+// Replaces each hit's score by the cosine of `query` with the vector stored in SQLite (a label with
+// no stored vector keeps its score), then orders them best first, ties by label, and keeps k.
+Status Rescore(store::Database& db, const std::string& model_id, std::span<const float> query,
+               std::vector<index::Hit>& hits, size_t k) {
+  if (hits.empty()) return Status::Ok();
+  // The query as the index uses it: unit length (the index validated it: finite, not all zeros).
   double qq = 0;
   for (float x : query) qq += double{x} * x;
   const float qinv = static_cast<float>(1.0 / std::sqrt(qq));
@@ -43,7 +41,7 @@ Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceV
   for (const index::Hit& h : hits) labels.push_back(static_cast<int64_t>(h.label));
   std::unordered_map<int64_t, float> exact;
   exact.reserve(hits.size());
-  KS_RETURN_IF_ERROR(store::ReadEmbeddings(db, labels, sv.model_id, [&](int64_t label, std::span<const float> v) {
+  KS_RETURN_IF_ERROR(store::ReadEmbeddings(db, labels, model_id, [&](int64_t label, std::span<const float> v) {
     if (v.size() != query.size()) return;
     float dot = 0, vv = 0;
     for (size_t i = 0; i < v.size(); ++i) {
@@ -62,6 +60,23 @@ Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceV
     return a.score > b.score || (a.score == b.score && a.label < b.label);
   });
   if (hits.size() > k) hits.resize(k);
+  return Status::Ok();
+}
+
+// More candidates than asked, because quantisation (about +-0.01 on a score) reorders near-ties:
+// a quarter more, and at least 32, so that a small k sees the same best hits as a larger one
+// (reading 32 rows costs a fraction of a millisecond).
+size_t Candidates(size_t k) { return std::max<size_t>(32, k + k / 4); }
+
+}  // namespace
+
+Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceVectors& sv,
+                                                     std::span<const float> query, size_t k,
+                                                     const index::Filter* filter) {
+  if (sv.index->params().encoding == index::Encoding::kFloat32) return sv.index->Search(query, k, filter);
+  const size_t want = std::min(sv.index->live_size(), Candidates(k));
+  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, sv.index->Search(query, want, filter));
+  KS_RETURN_IF_ERROR(Rescore(db, sv.model_id, query, hits, k));
   return hits;
 }
 
@@ -208,6 +223,79 @@ Result<SpaceVectors*> VectorSpaces::Get(store::Database& db, const std::string& 
   SpaceVectors* raw = sv.get();
   loaded_[key] = std::move(sv);
   return raw;
+}
+
+namespace {
+
+// Allows what `inner` allows (all when null), except the labels of `except`.
+class ExceptFilter final : public index::Filter {
+ public:
+  ExceptFilter(const index::Filter* inner, const std::unordered_map<int64_t, bool>& except)
+      : inner_(inner), except_(except) {}
+  bool Allows(index::Label label) const override {
+    return except_.count(static_cast<int64_t>(label)) == 0 && (inner_ == nullptr || inner_->Allows(label));
+  }
+
+ private:
+  const index::Filter* inner_;
+  const std::unordered_map<int64_t, bool>& except_;
+};
+
+}  // namespace
+
+Result<std::optional<std::vector<index::Hit>>> VectorSpaces::ScanSearch(store::Database& db, const std::string& space_id,
+                                                                        const std::string& model_id, int dim,
+                                                                        std::span<const float> query, size_t k,
+                                                                        const index::Filter* filter) {
+  using Out = std::optional<std::vector<index::Hit>>;
+  if (k == 0) return InvalidArgument("k must be at least 1", "k");
+  if (query.size() != static_cast<size_t>(dim)) return Out();  // Get reports it
+  // The labels the log changed after the snapshot, and whether each is live at the log's end
+  // (Replay's outcome, without an index): scored from SQLite, not from the snapshot.
+  std::unordered_map<int64_t, bool> touched;
+  std::vector<index::Hit> hits;
+  bool scanned = false;
+  KS_ASSIGN_OR_RETURN(bool have, store::ReadIndexSnapshot(db, space_id, model_id,
+      [&](int64_t generation, store::BlobReader& bytes) -> Status {
+        KS_ASSIGN_OR_RETURN(std::vector<store::IndexLogEntry> log, store::ReadIndexLog(db, space_id, model_id, generation));
+        for (const store::IndexLogEntry& e : log) touched[e.label] = e.op != store::IndexOp::kRemove;
+        SnapshotSource source(bytes);
+        KS_ASSIGN_OR_RETURN(std::optional<index::Encoding> stored, source.PeekEncoding());
+        if (!stored) return Status::Ok();  // not a snapshot this build reads: Get rebuilds
+        ExceptFilter except(filter, touched);
+        auto r = index::VectorIndex::ScanSerialized(source, query, Candidates(k), &except);
+        if (!r.ok()) {
+          // Damaged, newer or of another dimension: Get loads or rebuilds it (and says why).
+          if (r.status().code() == Code::kCorrupt || r.status().code() == Code::kUnsupported ||
+              r.status().code() == Code::kInvalidArgument) {
+            return Status::Ok();
+          }
+          return r.status();
+        }
+        hits = std::move(*r);
+        scanned = true;
+        return Status::Ok();
+      }));
+  if (!have || !scanned) return Out();
+  for (const auto& [label, live] : touched) {
+    if (!live || (filter != nullptr && !filter->Allows(static_cast<index::Label>(label)))) continue;
+    // Scored below from its stored vector; one with none (purged since) is dropped.
+    hits.push_back(index::Hit{static_cast<index::Label>(label), -std::numeric_limits<float>::infinity()});
+  }
+  KS_RETURN_IF_ERROR(Rescore(db, model_id, query, hits, SIZE_MAX));
+  std::erase_if(hits, [](const index::Hit& h) { return !std::isfinite(h.score); });
+  if (hits.size() > k) hits.resize(k);
+  scanned_.insert(std::make_pair(space_id, model_id));
+  return Out(std::move(hits));
+}
+
+std::vector<std::pair<std::string, std::string>> VectorSpaces::TakeScanned() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& key : scanned_) {
+    if (loaded_.count(key) == 0) out.push_back(key);
+  }
+  scanned_.clear();
+  return out;
 }
 
 const SpaceVectors* VectorSpaces::Loaded(const std::string& space_id, const std::string& model_id) const {

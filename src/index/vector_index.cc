@@ -1185,15 +1185,23 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::span<const ui
   return Deserialize(source, encoding);
 }
 
-Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source, std::optional<Encoding> encoding) {
-  // The input is read once, front to back: the header, then labels, levels and removed marks
-  // (small; checked before anything big is allocated), then vectors, layer-0 lists and upper
-  // lists, each checked and written straight into the index. Every field is checked before it is
-  // trusted, so a crafted input cannot make the loader or a later search misbehave; the checksum,
-  // which covers everything, is compared at the end.
-  const uint64_t size = source.size();
+namespace {
+
+// The header and the small sections before the vectors (labels, levels, removed marks), read from
+// `in` and checked: everything Deserialize and ScanSerialized need before the vectors.
+struct Prologue {
+  IndexParams params;
+  uint64_t generation = 0, removed = 0;
+  int32_t max_level = -1;
+  uint32_t entry = 0;
+  size_t n = 0, linked = 0, stored = 0, maxM0 = 0, maxM = 0, l0_bytes = 0, up_bytes = 0;
+  Layout L{};
+  std::vector<Label> labels;
+  std::vector<unsigned char> levels, marks;
+};
+
+Status ReadPrologue(ChecksummedReader& in, uint64_t size, Prologue* P) {
   if (size < kHeaderSize + 8) return Corrupt("shorter than a header");
-  ChecksummedReader in{source, Checksum64Stream()};
   unsigned char hdr[kHeaderSize];
   KS_RETURN_IF_ERROR(in.Read(hdr, kHeaderSize));
   const unsigned char* p = hdr;
@@ -1208,7 +1216,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
   if (Get32(p + 12) != kHeaderSize) return Corrupt("bad header size");
   if (Get64(p + 88) != size) return Corrupt("size mismatch (truncated or trailing bytes)");
 
-  IndexParams params;
+  IndexParams& params = P->params;
   params.dim = Get32(p + 16);
   const uint32_t enc = Get32(p + 20);
   if (enc > 1) return Corrupt("unknown encoding");
@@ -1219,12 +1227,13 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
   params.exact_threshold = Get32(p + 36);
   params.seed = Get64(p + 40);
   if (!ValidateParams(params).ok()) return Corrupt("parameters out of range");
-  const uint64_t generation = Get64(p + 48);
+  P->generation = Get64(p + 48);
   const uint64_t n64 = Get64(p + 56);
-  const uint64_t removed = Get64(p + 64);
-  const int32_t max_level = static_cast<int32_t>(Get32(p + 72));
-  const uint32_t entry = Get32(p + 76);
+  const uint64_t removed = P->removed = Get64(p + 64);
+  const int32_t max_level = P->max_level = static_cast<int32_t>(Get32(p + 72));
+  const uint32_t entry = P->entry = Get32(p + 76);
   const uint32_t stored = Get32(p + 80);
+  P->stored = stored;
   const uint32_t unlinked = Get32(p + 84);
   if (version == 1 && unlinked != 0) return Corrupt("reserved header field set");
   for (size_t i = 96; i < kHeaderSize; ++i) {
@@ -1234,16 +1243,19 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
   if (n64 > kMaxVectors) return Corrupt("too many vectors");
   if (removed > n64) return Corrupt("more removed than stored vectors");
   if (unlinked > n64) return Corrupt("more unlinked than stored vectors");
-  const size_t n = static_cast<size_t>(n64);
-  const size_t linked = n - unlinked;
-  const size_t maxM0 = size_t{params.M} * 2, maxM = params.M;
-  const size_t l0_bytes = 4 * (1 + maxM0), up_bytes = 4 * (1 + maxM);
-  Layout L;
+  const size_t n = P->n = static_cast<size_t>(n64);
+  const size_t linked = P->linked = n - unlinked;
+  const size_t maxM0 = P->maxM0 = size_t{params.M} * 2;
+  P->maxM = params.M;
+  const size_t l0_bytes = P->l0_bytes = 4 * (1 + maxM0);
+  const size_t up_bytes = P->up_bytes = 4 * (1 + size_t{params.M});
+  Layout& L = P->L;
   if (!ComputeLayout(n64, stored, l0_bytes, &L) || L.upper > size) return Corrupt("truncated");
 
   // Labels, levels, removed marks (and the padding after them): ~10 bytes per vector.
-  std::vector<Label> labels;
-  std::vector<unsigned char> levels, marks;
+  std::vector<Label>& labels = P->labels;
+  std::vector<unsigned char>& levels = P->levels;
+  std::vector<unsigned char>& marks = P->marks;
   Status st = Guarded([&]() -> Status {
     labels.resize(n);
     levels.resize(n);
@@ -1277,6 +1289,30 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
     if (marks[i] != 0) return Corrupt("bad padding");
   }
 
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source, std::optional<Encoding> encoding) {
+  // The input is read once, front to back: the header, then labels, levels and removed marks
+  // (small; checked before anything big is allocated), then vectors, layer-0 lists and upper
+  // lists, each checked and written straight into the index. Every field is checked before it is
+  // trusted, so a crafted input cannot make the loader or a later search misbehave; the checksum,
+  // which covers everything, is compared at the end.
+  const uint64_t size = source.size();
+  ChecksummedReader in{source, Checksum64Stream()};
+  Prologue P;
+  KS_RETURN_IF_ERROR(ReadPrologue(in, size, &P));
+  IndexParams params = P.params;
+  const uint64_t generation = P.generation, removed = P.removed;
+  const int32_t max_level = P.max_level;
+  const uint32_t entry = P.entry;
+  const size_t n = P.n, linked = P.linked, stored = P.stored;
+  const size_t maxM0 = P.maxM0, maxM = P.maxM, l0_bytes = P.l0_bytes, up_bytes = P.up_bytes;
+  std::vector<Label>& labels = P.labels;
+  const std::vector<unsigned char>& levels = P.levels;
+  const std::vector<unsigned char>& marks = P.marks;
   const Encoding from = params.encoding;
   if (encoding && *encoding != from) {
     if (*encoding != Encoding::kFloat32 && *encoding != Encoding::kInt8) {
@@ -1302,7 +1338,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
   };
 
   std::unique_ptr<VectorIndex> index;
-  st = Guarded([&]() -> Status {
+  Status st = Guarded([&]() -> Status {
     std::vector<float> unit(params.dim);
     std::vector<unsigned char> buf(kLoadBatch * std::max<size_t>(stored, l0_bytes));
     auto impl = std::make_unique<Impl>(params);
@@ -1420,6 +1456,76 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
   });
   if (!st.ok()) return st;
   return index;
+}
+
+Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::span<const float> query, size_t k,
+                                                     const Filter* filter, uint64_t* live) {
+  if (k == 0) return InvalidArgument("k must be at least 1", "k");
+  ChecksummedReader in{source, Checksum64Stream()};
+  Prologue P;
+  KS_RETURN_IF_ERROR(ReadPrologue(in, source.size(), &P));
+  const IndexParams& params = P.params;
+  const size_t padded = PaddedDim(params.encoding, params.dim);
+  const DistParam dist{padded};
+  std::vector<Hit> best;  // a heap: the worst kept hit on top
+  // Better: higher score, then lower label (the order every search returns).
+  auto better = [](const Hit& a, const Hit& b) { return a.score > b.score || (a.score == b.score && a.label < b.label); };
+  const char* bad = nullptr;
+  Status st = Guarded([&]() -> Status {
+    std::vector<float> unit(padded, 0.0f);
+    KS_RETURN_IF_ERROR(Normalise(query, params.dim, "query", SIZE_MAX, unit.data()));
+    std::vector<unsigned char> q(P.stored);
+    Encode(params.encoding, params.dim, unit.data(), q.data());
+    std::vector<unsigned char> buf(kLoadBatch * P.stored);
+    best.reserve(std::min(k, P.n) + 1);
+    size_t b = 0;
+    auto score = [&](size_t i) {
+      if (P.marks[i / 8] & (1u << (i % 8))) return true;  // removed
+      const Label label = P.labels[i];
+      if (filter != nullptr && !filter->Allows(label)) return true;
+      const unsigned char* v = buf.data() + (i - b) * P.stored;
+      float s;
+      if (params.encoding == Encoding::kInt8) {
+        float scale;
+        std::memcpy(&scale, v, 4);
+        if (!(std::isfinite(scale) && scale > 0.0f)) return (bad = "bad quantisation scale"), false;
+        s = 1.0f - DistI8(q.data(), v, &dist);
+      } else {
+        s = 1.0f - DistF32(q.data(), v, &dist);
+      }
+      if (!std::isfinite(s)) return (bad = "vector value is NaN or infinite"), false;
+      const Hit h{label, s};
+      if (best.size() < k) {
+        best.push_back(h);
+        std::push_heap(best.begin(), best.end(), better);
+      } else if (better(h, best.front())) {
+        std::pop_heap(best.begin(), best.end(), better);
+        best.back() = h;
+        std::push_heap(best.begin(), best.end(), better);
+      }
+      return true;
+    };
+    for (b = 0; b < P.n; b += kLoadBatch) {
+      const size_t m = std::min(kLoadBatch, P.n - b);
+      // Straight from the source: the checksum is not verified (the graph after the vectors is
+      // never read), so the running sum would be wasted work.
+      KS_RETURN_IF_ERROR(source.Read(buf.data(), m * P.stored));
+      if (!RangeCall(b, b + m, score)) return Corrupt(bad);
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  std::sort_heap(best.begin(), best.end(), better);
+  {
+    // Deserialize rejects duplicate labels; a scan checks the ones that reach its hits.
+    std::vector<Label> seen;
+    seen.reserve(best.size());
+    for (const Hit& h : best) seen.push_back(h.label);
+    std::sort(seen.begin(), seen.end());
+    if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) return Corrupt("duplicate label");
+  }
+  if (live != nullptr) *live = P.n - P.removed;
+  return best;
 }
 
 }  // namespace kspace::index

@@ -221,6 +221,20 @@ class VectorIndex {
   // The same, reading `source` front to back in pieces of at most a few hundred KB, each written
   // where it belongs in the index (memory: the index plus one piece). A source error is returned
   // as it is.
+  // The best `k` (label, score) pairs for `query` among the vectors of a serialisation, without
+  // building the index: `source` is read front to back up to the end of its vectors (not the graph,
+  // not the checksum) through one buffer of a few hundred KB. How a search is answered before its
+  // index is loaded: reading and scoring the vectors costs a fraction of materialising the graph
+  // (no new memory to fault in). Every vector not marked removed that `filter` allows is scored
+  // (an exact scan), with the loaded index's own distance (int8 or float32 as stored); best first,
+  // ties by label. The header and the sections before the vectors are checked as Deserialize
+  // checks them, scales and scores must be finite and labels unique among the hits; the rest of
+  // the input, and so the checksum, is not read, so a damaged vector can yield a wrong candidate
+  // (the engine re-scores candidates from its own copy of the vectors). CORRUPT or UNSUPPORTED as
+  // Deserialize; INVALID_ARGUMENT for k = 0 or a query that is not `dim` finite values, not all
+  // zero. `live`, if given, receives the count of vectors not marked removed.
+  static Result<std::vector<Hit>> ScanSerialized(ByteSource& source, std::span<const float> query, size_t k,
+                                                 const Filter* filter, uint64_t* live = nullptr);
   static Result<std::unique_ptr<VectorIndex>> Deserialize(ByteSource& source,
                                                           std::optional<Encoding> encoding = std::nullopt);
 

@@ -212,6 +212,47 @@ TEST_F(SearchTest, IndexSurvivesReopenWithSnapshotAndReplaysTheLog) {
   std::filesystem::remove_all(dir);
 }
 
+// The first searches after a reopen are answered from the snapshot without loading the index
+// (VectorSpaces::ScanSearch), with the log written after the snapshot applied, and give what the
+// loaded index gives (this index is small enough to be searched exactly either way).
+TEST_F(SearchTest, SearchesBeforeTheIndexLoadsAnswerAsTheLoadedIndex) {
+  std::filesystem::path dir;
+  const std::string file = TempStoreFile("ks-scan-", &dir);
+  Open(std::make_unique<store::PosixBackend>(), file);
+  std::string space = ThreeNotes();
+  ASSERT_TRUE(engine_->Close().ok());  // saves the snapshot
+  Open(std::make_unique<store::PosixBackend>(), file);
+  // Changes after the snapshot, then an abrupt end: the log holds an add and a remove.
+  std::string extra = Add(space, "Compost", "# Compost\n\nGarden waste and kitchen scraps rot into soil food for tomatoes.\n")["id"];
+  std::string borrow = Ok("search", {{"spaceId", space}, {"query", "borrow checker"}, {"k", 1}, {"mode", "text"}})[0]["sourceId"];
+  Ok("deleteSource", {{"sourceId", borrow}});
+  engine_.reset();
+  Open(std::make_unique<store::PosixBackend>(), file);
+  const std::vector<json> queries = {
+      {{"spaceId", space}, {"query", "staking tomato plants"}, {"mode", "vector"}},
+      {{"spaceId", space}, {"query", "wild yeast starter"}, {"mode", "hybrid"}, {"k", 2}},
+      {{"spaceId", space}, {"query", "soil for the garden"}, {"mode", "vector"}, {"filter", {{"chunkTypes", {"paragraph"}}}}},
+      {{"spaceId", space}, {"query", "lifetimes of references"}, {"mode", "hybrid"}},
+  };
+  std::vector<json> before;
+  for (const json& q : queries) before.push_back(Ok("search", q));
+  EXPECT_TRUE(Ok("stats", json::object())["loadedIndexes"].empty()) << "searches did not load the index";
+  for (const auto& h : before[0]) EXPECT_NE(h["sourceId"], borrow) << "the logged remove applies";
+  bool found_extra = false;
+  for (const auto& h : before[2]) found_extra |= h["sourceId"] == extra;
+  EXPECT_TRUE(found_extra) << "the logged add applies";
+  json warm = Ok("warmIndex", {{"spaceId", space}});
+  EXPECT_EQ(warm["alreadyLoaded"], false);
+  ASSERT_EQ(Ok("stats", json::object())["loadedIndexes"].size(), 1u);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    EXPECT_EQ(Ok("search", queries[i]).dump(), before[i].dump()) << queries[i].dump();
+  }
+  // Without an id, warmIndex loads what searches scanned; here nothing is left to load.
+  EXPECT_TRUE(Ok("warmIndex", json::object())["spaceId"].is_null());
+  engine_.reset();
+  std::filesystem::remove_all(dir);
+}
+
 // Runs fn(db) on the store file through a plain SQLite connection (the engine must be closed).
 template <typename Fn>
 void WithRawStore(const std::string& file, Fn&& fn) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "index/checksum.h"
+#include "index/filter.h"
 #include "index/vector_index.h"
 #include "index_test_util.h"
 
@@ -81,6 +82,83 @@ TEST(Serialize, RoundTripGivesIdenticalSearches) {
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(*again, *bytes);
   }
+}
+
+// A ByteSource over bytes in memory, read in the pieces the reader asks for.
+class Bytes final : public ByteSource {
+ public:
+  explicit Bytes(std::span<const uint8_t> b) : b_(b) {}
+  uint64_t size() const override { return b_.size(); }
+  Status Read(void* dst, size_t n) override {
+    if (n > b_.size() - pos_) return Status(Code::kIoError, "read past the end");
+    std::memcpy(dst, b_.data() + pos_, n);
+    pos_ += n;
+    return Status::Ok();
+  }
+  size_t read() const { return pos_; }
+
+ private:
+  std::span<const uint8_t> b_;
+  size_t pos_ = 0;
+};
+
+// Scanning a serialisation answers as the index's exact search does (labels and scores), with and
+// without a filter, skipping removed vectors, and reads nothing after the vectors.
+TEST(Serialize, ScanAnswersAsTheExactSearch) {
+  for (Encoding e : {Encoding::kFloat32, Encoding::kInt8}) {
+    const size_t dim = 20;
+    auto index = Build(1200, dim, e);
+    ASSERT_TRUE(index->Remove(105).ok());
+    ASSERT_TRUE(index->Remove(777).ok());
+    auto bytes = std::move(index->Serialize()).value();
+    const auto queries = Clustered(40, dim, 6, 0.5f, 99);
+    PredicateFilter even([](Label l) { return l % 2 == 0; });
+    for (size_t qi = 0; qi < 40; ++qi) {
+      std::span<const float> q(queries.data() + qi * dim, dim);
+      for (const Filter* f : {static_cast<const Filter*>(nullptr), static_cast<const Filter*>(&even)}) {
+        for (size_t k : {size_t{1}, size_t{10}, size_t{2000}}) {
+          SearchOptions o;
+          o.strategy = SearchOptions::Strategy::kExact;
+          auto want = index->Search(q, k, f, o);
+          ASSERT_TRUE(want.ok());
+          Bytes src(bytes);
+          uint64_t live = 0;
+          auto got = VectorIndex::ScanSerialized(src, q, k, f, &live);
+          ASSERT_TRUE(got.ok()) << got.status().ToString();
+          EXPECT_EQ(live, 1198u);
+          ASSERT_EQ(got->size(), want->size()) << "k " << k;
+          for (size_t i = 0; i < got->size(); ++i) {
+            EXPECT_EQ((*got)[i].label, (*want)[i].label) << "q " << qi << " k " << k << " rank " << i;
+            EXPECT_FLOAT_EQ((*got)[i].score, (*want)[i].score);
+            EXPECT_NE((*got)[i].label, 105u);
+          }
+          EXPECT_LT(src.read(), bytes.size() - 1200 * 4) << "the graph after the vectors is not read";
+        }
+      }
+    }
+  }
+}
+
+TEST(Serialize, ScanRejectsDamageBeforeTheVectorsAndBadArguments) {
+  auto index = Build(150, 6, Encoding::kInt8);
+  auto bytes = std::move(index->Serialize()).value();
+  const std::vector<float> q = {1, 0, 0, 0, 0, 0};
+  for (size_t len : {size_t{0}, size_t{64}, bytes.size() / 2, bytes.size() - 1}) {
+    Bytes src(std::span<const uint8_t>(bytes.data(), len));
+    auto r = VectorIndex::ScanSerialized(src, q, 5, nullptr);
+    ASSERT_FALSE(r.ok()) << len;
+    EXPECT_EQ(r.status().code(), Code::kCorrupt) << len;
+  }
+  std::vector<uint8_t> bad = bytes;
+  bad[0] ^= 1;  // magic
+  Bytes src(bad);
+  EXPECT_EQ(VectorIndex::ScanSerialized(src, q, 5, nullptr).status().code(), Code::kCorrupt);
+  Bytes a(bytes), b(bytes), c(bytes);
+  EXPECT_EQ(VectorIndex::ScanSerialized(a, q, 0, nullptr).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(VectorIndex::ScanSerialized(b, std::vector<float>{1, 0, 0}, 5, nullptr).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(VectorIndex::ScanSerialized(c, std::vector<float>(6, 0.0f), 5, nullptr).status().code(),
+            Code::kInvalidArgument);
 }
 
 // A float32 snapshot loaded as int8 (how the engine upgrades an index saved by an older version):
