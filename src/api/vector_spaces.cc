@@ -250,6 +250,10 @@ Result<std::optional<std::vector<index::Hit>>> VectorSpaces::ScanSearch(store::D
   using Out = std::optional<std::vector<index::Hit>>;
   if (k == 0) return InvalidArgument("k must be at least 1", "k");
   if (query.size() != static_cast<size_t>(dim)) return Out();  // Get reports it
+  // A scan reads the whole snapshot each time; when nothing has loaded the index after a few (the
+  // worker loads it while idle unless told not to), the next search loads it instead.
+  const auto key = std::make_pair(space_id, model_id);
+  if (auto it = scanned_.find(key); it != scanned_.end() && it->second >= kMaxScans) return Out();
   // The labels the log changed after the snapshot, and whether each is live at the log's end
   // (Replay's outcome, without an index): scored from SQLite, not from the snapshot.
   std::unordered_map<int64_t, bool> touched;
@@ -285,13 +289,13 @@ Result<std::optional<std::vector<index::Hit>>> VectorSpaces::ScanSearch(store::D
   KS_RETURN_IF_ERROR(Rescore(db, model_id, query, hits, SIZE_MAX));
   std::erase_if(hits, [](const index::Hit& h) { return !std::isfinite(h.score); });
   if (hits.size() > k) hits.resize(k);
-  scanned_.insert(std::make_pair(space_id, model_id));
+  ++scanned_[key];
   return Out(std::move(hits));
 }
 
 std::vector<std::pair<std::string, std::string>> VectorSpaces::TakeScanned() {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& key : scanned_) {
+  for (const auto& [key, scans] : scanned_) {
     if (loaded_.count(key) == 0) out.push_back(key);
   }
   scanned_.clear();
@@ -390,6 +394,7 @@ void VectorSpaces::Drop(const std::string& space_id) {
     if (it->first.first == space_id) it = loaded_.erase(it);
     else ++it;
   }
+  std::erase_if(scanned_, [&](const auto& entry) { return entry.first.first == space_id; });
 }
 
 }  // namespace kspace::api

@@ -28,7 +28,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -83,9 +82,11 @@ class VectorSpaces {
   // log changed since are taken from SQLite instead, and the candidates are re-scored from SQLite
   // like Search's. Exact over every vector (Search's graph is approximate), so the hits may only be
   // better. nullopt when there is no usable snapshot (none, damaged, another dimension): the caller
-  // then loads the index with Get, which rebuilds what it cannot load. The pair is remembered for
-  // TakeScanned. For the first search after a reopen: at 106k chunks the scan reads the 70 MB
-  // snapshot's 55 MB of vectors and scores them in well under the time a load takes.
+  // then loads the index with Get, which rebuilds what it cannot load; also after kMaxScans scans
+  // of one index that nothing loaded meanwhile (each scan reads the whole snapshot, a load is
+  // once). The pair is remembered for TakeScanned. For the first search after a reopen: at 106k
+  // chunks the scan reads the snapshot's 55 MB of vectors and scores them in well under the time a
+  // load takes (no graph to build, no new memory to fault in).
   Result<std::optional<std::vector<index::Hit>>> ScanSearch(store::Database& db, const std::string& space_id,
                                                            const std::string& model_id, int dim,
                                                            std::span<const float> query, size_t k,
@@ -114,7 +115,8 @@ class VectorSpaces {
   static constexpr int64_t kSaveFraction = 16;
 
   std::map<std::pair<std::string, std::string>, std::unique_ptr<SpaceVectors>> loaded_;
-  std::set<std::pair<std::string, std::string>> scanned_;  // see TakeScanned
+  std::map<std::pair<std::string, std::string>, int> scanned_;  // scans per index since TakeScanned
+  static constexpr int kMaxScans = 3;
 };
 
 }  // namespace kspace::api

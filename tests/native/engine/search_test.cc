@@ -235,20 +235,30 @@ TEST_F(SearchTest, SearchesBeforeTheIndexLoadsAnswerAsTheLoadedIndex) {
       {{"spaceId", space}, {"query", "lifetimes of references"}, {"mode", "hybrid"}},
   };
   std::vector<json> before;
-  for (const json& q : queries) before.push_back(Ok("search", q));
+  for (size_t i = 0; i < 3; ++i) before.push_back(Ok("search", queries[i]));
   EXPECT_TRUE(Ok("stats", json::object())["loadedIndexes"].empty()) << "searches did not load the index";
   for (const auto& h : before[0]) EXPECT_NE(h["sourceId"], borrow) << "the logged remove applies";
   bool found_extra = false;
   for (const auto& h : before[2]) found_extra |= h["sourceId"] == extra;
   EXPECT_TRUE(found_extra) << "the logged add applies";
-  json warm = Ok("warmIndex", {{"spaceId", space}});
-  EXPECT_EQ(warm["alreadyLoaded"], false);
+  // Three scans and nothing loaded the index meanwhile: the next search loads it.
+  before.push_back(Ok("search", queries[3]));
   ASSERT_EQ(Ok("stats", json::object())["loadedIndexes"].size(), 1u);
+  EXPECT_EQ(Ok("warmIndex", {{"spaceId", space}})["alreadyLoaded"], true);
   for (size_t i = 0; i < queries.size(); ++i) {
     EXPECT_EQ(Ok("search", queries[i]).dump(), before[i].dump()) << queries[i].dump();
   }
   // Without an id, warmIndex loads what searches scanned; here nothing is left to load.
   EXPECT_TRUE(Ok("warmIndex", json::object())["spaceId"].is_null());
+  // After a reopen, one scan, then warmIndex without an id loads the scanned index.
+  ASSERT_TRUE(engine_->Close().ok());
+  Open(std::make_unique<store::PosixBackend>(), file);
+  EXPECT_EQ(Ok("search", queries[1]).dump(), before[1].dump());
+  EXPECT_TRUE(Ok("stats", json::object())["loadedIndexes"].empty());
+  json warm = Ok("warmIndex", json::object());
+  EXPECT_EQ(warm["spaceId"], space);
+  EXPECT_EQ(warm["alreadyLoaded"], false);
+  ASSERT_EQ(Ok("stats", json::object())["loadedIndexes"].size(), 1u);
   engine_.reset();
   std::filesystem::remove_all(dir);
 }
