@@ -68,6 +68,15 @@ Status Rescore(store::Database& db, const std::string& model_id, std::span<const
 // (reading 32 rows costs a fraction of a millisecond).
 size_t Candidates(size_t k) { return std::max<size_t>(32, k + k / 4); }
 
+// The graph search's beam (ef) is at least this many times the candidates it must return. The
+// index's default ef (64) suits queries that resemble the stored vectors; a few words of a query
+// against 300-token chunks score low against everything, where HNSW's beam must be wider to find
+// the true nearest. Measured against the exact scan (RFC corpus, 13.6k chunks, 45 four-word
+// queries): recall@10 0.887 / 0.944 / 0.982 and recall@100 0.854 / 0.969 / 0.990 at factors 1, 4
+// and 8, for no visible cost (median vector query through the worker at 106k chunks 4.6 ms at 1,
+// 4.7 ms at 8: the graph search is a small part of a query).
+constexpr size_t kEfFactor = 8;
+
 }  // namespace
 
 Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceVectors& sv,
@@ -75,7 +84,9 @@ Result<std::vector<index::Hit>> VectorSpaces::Search(store::Database& db, SpaceV
                                                      const index::Filter* filter) {
   if (sv.index->params().encoding == index::Encoding::kFloat32) return sv.index->Search(query, k, filter);
   const size_t want = std::min(sv.index->live_size(), Candidates(k));
-  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, sv.index->Search(query, want, filter));
+  index::SearchOptions options;
+  options.ef = static_cast<uint32_t>(std::min<size_t>(index::kMaxEf, std::max<size_t>(sv.index->params().ef_search, kEfFactor * want)));
+  KS_ASSIGN_OR_RETURN(std::vector<index::Hit> hits, sv.index->Search(query, want, filter, options));
   KS_RETURN_IF_ERROR(Rescore(db, sv.model_id, query, hits, k));
   return hits;
 }
