@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "index/distance.h"
+#include "util/top_k.h"
 
 namespace kspace::chat {
 namespace {
@@ -112,29 +113,19 @@ MemoryIndex::Query MemoryIndex::PrepareQuery(std::span<const float> query) const
 std::vector<std::pair<double, int64_t>> MemoryIndex::Best(const Query& query, std::span<const char> keep_space,
                                                           double min_importance, double w_similarity,
                                                           double w_importance, size_t n) const {
-  std::vector<std::pair<double, int64_t>> heap;  // a min-heap of the best n so far (worst on top)
-  if (n == 0) return heap;
-  heap.reserve(n + 1);
+  if (n == 0) return {};
   auto better = [](const std::pair<double, int64_t>& x, const std::pair<double, int64_t>& y) {
     return x.first > y.first || (x.first == y.first && x.second < y.second);
   };
+  TopK<std::pair<double, int64_t>, decltype(better)> top(n, better);
   const size_t dim = static_cast<size_t>(dim_);
   for (size_t i = 0; i < labels_.size(); ++i) {
     const auto key = static_cast<size_t>(space_[i]);
     if (key >= keep_space.size() || !keep_space[key] || importance_[i] < min_importance) continue;
     const float cos = static_cast<float>(index::DotI8(query.q.data(), data_.data() + i * dim, dim)) * query.scale * scales_[i];
-    const std::pair<double, int64_t> item{w_similarity * std::max(0.0f, cos) + w_importance * importance_[i], labels_[i]};
-    if (heap.size() < n) {
-      heap.push_back(item);
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else if (better(item, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = item;
-      std::push_heap(heap.begin(), heap.end(), better);
-    }
+    top.Offer({w_similarity * std::max(0.0f, cos) + w_importance * importance_[i], labels_[i]});
   }
-  std::sort_heap(heap.begin(), heap.end(), better);
-  return heap;
+  return top.Take();
 }
 
 float MemoryIndex::Similarity(const Query& query, int64_t label) const {

@@ -23,6 +23,7 @@
 #include "index/checksum.h"
 #include "index/distance.h"
 #include "index/label_map.h"
+#include "util/top_k.h"
 
 namespace kspace::index {
 
@@ -1467,9 +1468,9 @@ Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::sp
   const IndexParams& params = P.params;
   const size_t padded = PaddedDim(params.encoding, params.dim);
   const DistParam dist{padded};
-  std::vector<Hit> best;  // a heap: the worst kept hit on top
   // Better: higher score, then lower label (the order every search returns).
   auto better = [](const Hit& a, const Hit& b) { return a.score > b.score || (a.score == b.score && a.label < b.label); };
+  std::vector<Hit> best;
   const char* bad = nullptr;
   Status st = Guarded([&]() -> Status {
     std::vector<float> unit(padded, 0.0f);
@@ -1477,7 +1478,7 @@ Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::sp
     std::vector<unsigned char> q(P.stored);
     Encode(params.encoding, params.dim, unit.data(), q.data());
     std::vector<unsigned char> buf(kLoadBatch * P.stored);
-    best.reserve(std::min(k, P.n) + 1);
+    TopK<Hit, decltype(better)> top(std::min(k, P.n), better);
     size_t b = 0;
     auto score = [&](size_t i) {
       if (P.marks[i / 8] & (1u << (i % 8))) return true;  // removed
@@ -1494,15 +1495,7 @@ Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::sp
         s = 1.0f - DistF32(q.data(), v, &dist);
       }
       if (!std::isfinite(s)) return (bad = "vector value is NaN or infinite"), false;
-      const Hit h{label, s};
-      if (best.size() < k) {
-        best.push_back(h);
-        std::push_heap(best.begin(), best.end(), better);
-      } else if (better(h, best.front())) {
-        std::pop_heap(best.begin(), best.end(), better);
-        best.back() = h;
-        std::push_heap(best.begin(), best.end(), better);
-      }
+      top.Offer(Hit{label, s});
       return true;
     };
     for (b = 0; b < P.n; b += kLoadBatch) {
@@ -1512,10 +1505,10 @@ Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::sp
       KS_RETURN_IF_ERROR(source.Read(buf.data(), m * P.stored));
       if (!RangeCall(b, b + m, score)) return Corrupt(bad);
     }
+    best = top.Take();
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  std::sort_heap(best.begin(), best.end(), better);
   {
     // Deserialize rejects duplicate labels; a scan checks the ones that reach its hits.
     std::vector<Label> seen;

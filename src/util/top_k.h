@@ -1,0 +1,44 @@
+// TopK: the n best of a stream of items, kept in a heap whose top is the worst one kept.
+//
+// `better(a, b)` is true when a ranks before b; it must be a strict weak order, and ties should be
+// broken (e.g. by id) so that the result does not depend on the order items are offered in.
+// Offer is O(log n); memory is n + 1 items.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace kspace {
+
+template <typename T, typename Better>
+class TopK {
+ public:
+  TopK(size_t n, Better better) : n_(n), better_(std::move(better)) { items_.reserve(n + 1); }
+
+  void Offer(const T& item) {
+    if (n_ == 0) return;
+    if (items_.size() < n_) {
+      items_.push_back(item);
+      std::push_heap(items_.begin(), items_.end(), better_);
+    } else if (better_(item, items_.front())) {
+      std::pop_heap(items_.begin(), items_.end(), better_);
+      items_.back() = item;
+      std::push_heap(items_.begin(), items_.end(), better_);
+    }
+  }
+
+  // The kept items, best first. Leaves this TopK empty.
+  std::vector<T> Take() {
+    std::sort_heap(items_.begin(), items_.end(), better_);
+    return std::move(items_);
+  }
+
+ private:
+  size_t n_;
+  Better better_;
+  std::vector<T> items_;  // a heap under better_: the worst kept item on top
+};
+
+}  // namespace kspace
