@@ -502,8 +502,9 @@ export class Store {
 
   /**
    * A SHA-256 over the store's whole content: equal digests mean equal stores. Background work the
-   * worker would do when idle (linking new vectors into the search graph) is finished first, so an
-   * unchanged store always gives the same digest.
+   * worker would do when idle (linking new vectors into the search graph) and what closing would
+   * save (vector index snapshots, term statistics) are done first, so an unchanged store always
+   * gives the same digest, before and after a close.
    */
   async digest(): Promise<string> {
     return (await this.call<{ digest: string }>('digest', {})).digest;

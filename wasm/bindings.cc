@@ -89,7 +89,19 @@ class WasmEngine {
     }
   }
 
-  void Close() { engine_.reset(); }
+  // Saves what the engine keeps in memory only (vector indexes with unsaved changes, term
+  // statistics; Engine::Close), then closes the store. Before, this only destroyed the engine, so
+  // an index not yet saved by the idle linking was rebuilt on the next open. A failure to save is
+  // not reported: the next open replays the log (or rebuilds) instead.
+  void Close() {
+    if (engine_) {
+      try {
+        (void)engine_->Close();
+      } catch (const std::exception&) {
+      }
+    }
+    engine_.reset();
+  }
 
  private:
   std::unique_ptr<Engine> engine_;

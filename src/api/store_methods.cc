@@ -56,12 +56,16 @@ Result<json> Digest(Context& ctx, Args& a) {
   KS_RETURN_IF_ERROR(a.Finish());
   // The idle work first (vectors linked into their graphs, and the snapshot saved when a graph is
   // complete): the worker does it between calls whenever it gets a timer turn, so without this two
-  // digests of an unchanged store could differ by whether that turn came between them.
+  // digests of an unchanged store could differ by whether that turn came between them. Then what
+  // closing would save (every index's unsaved changes, the term statistics), so that a digest
+  // taken before a close equals one taken after reopening.
   for (size_t before = SIZE_MAX;;) {
     KS_ASSIGN_OR_RETURN(size_t left, ctx.state.vectors.Link(ctx.db(), 1000.0));
     if (left == 0 || left >= before) break;  // done (or, defensively, no progress)
     before = left;
   }
+  KS_RETURN_IF_ERROR(ctx.state.vectors.Save(ctx.db(), 0));
+  KS_RETURN_IF_ERROR(ctx.state.terms.Flush(ctx.db()));
   KS_ASSIGN_OR_RETURN(std::string d, ctx.state.store->Digest());
   return json{{"digest", d}};
 }

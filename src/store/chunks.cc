@@ -529,7 +529,7 @@ Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::s
 Result<std::optional<std::string>> MostRecentIndexedSpace(Database& db) {
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
       "SELECT s.id FROM spaces s WHERE s.deleted_at IS NULL AND EXISTS (SELECT 1 FROM vector_index_snapshots v "
-      "WHERE v.space_id = s.id AND v.model_id = s.embedding_model) ORDER BY s.last_updated_at DESC, s.id LIMIT 1"));
+      "WHERE v.space_id = s.id AND v.model_id = s.embedding_model AND v.vector_count > 0) ORDER BY s.last_updated_at DESC, s.id LIMIT 1"));
   KS_ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return std::optional<std::string>();
   return std::optional<std::string>(st->Text(0));

@@ -190,8 +190,8 @@ Status SaveIndexSnapshot(Database& db, const std::string& space_id, const std::s
                          const std::string& now);
 // Saving a snapshot also drops the log entries it includes (seq <= generation).
 Status DeleteIndexSnapshots(Database& db, const std::string& space_id);
-// The live space updated most recently among those with a saved snapshot for their own embedding
-// model, if any: the index a search is most likely to need first after opening the store.
+// The live space updated most recently among those with a saved, non-empty snapshot for their own
+// embedding model, if any: the index a search is most likely to need first after opening the store.
 Result<std::optional<std::string>> MostRecentIndexedSpace(Database& db);
 
 // ---- implementation of the template ----------------------------------------------------------

@@ -493,3 +493,27 @@ test('the worker loads the most recently updated space\'s index after opening; w
   }
   await rejectsWith(openStore({ path: file, warmIndex: 'yes' }), 'INVALID_ARGUMENT', 'warmIndex');
 });
+
+// Closing saves what is only in memory: a vector index whose new vectors the worker had not yet
+// linked (and so not yet saved) is saved by close, and the next open loads it instead of
+// rebuilding it from the embeddings.
+test('close saves a vector index that idle linking had not saved yet', async () => {
+  const file = path.join(tempDir(), 'close-saves.kspace');
+  let s = await openStore({ path: file });
+  const sp = await s.createSpace({ title: 'Unsaved' });
+  const words = ['river', 'stone', 'lamp', 'cedar', 'orbit', 'violet', 'harbor', 'quartz'];
+  await s.ingest(sp.id, Array.from({ length: 1500 }, (_, i) => ({
+    title: `n${i}`, text: `Note ${i}: ${words[i % 8]} ${words[(i * 3) % 8]} item${i}.`, mediaType: 'text', origin: 'paste',
+  })));
+  assert.ok((await s.spaceStats(sp.id)).index.unlinkedVectors > 0, 'closing while vectors still wait to be linked');
+  await s.close();
+  s = await openStore({ path: file, warmIndex: false });
+  try {
+    const stats = await s.spaceStats(sp.id);
+    assert.equal(stats.index.liveVectors, 1500);
+    assert.equal(stats.index.logEntries, 0, 'nothing left to replay');
+    assert.equal(stats.index.snapshotGeneration, stats.index.generation, 'the snapshot saved at close was loaded');
+  } finally {
+    await s.close();
+  }
+});
