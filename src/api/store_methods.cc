@@ -132,60 +132,50 @@ Result<json> IndexStep(Context& ctx, Args& a) {
   return json{{"unlinked", static_cast<int64_t>(left)}};
 }
 
+// Loads the index a search of `space` would use (with the space's current model); what warmIndex
+// reports about it.
+Result<json> WarmOne(Context& ctx, const store::SpaceRow& space) {
+  KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, space));
+  json out{{"spaceId", space.id}, {"embeddingModel", model.id}, {"alreadyLoaded", false}, {"vectors", 0}, {"loadMs", 0.0}};
+  if (model.dim <= 0) return out;  // a page-side model whose dimensions this store does not know
+  out["alreadyLoaded"] = ctx.state.vectors.Loaded(space.id, model.id) != nullptr;
+  const int64_t t0 = MonotonicMicros();
+  KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space.id, model.id, model.dim));
+  out["vectors"] = static_cast<int64_t>(sv->index->live_size());
+  out["loadMs"] = static_cast<double>(MonotonicMicros() - t0) / 1000.0;
+  return out;
+}
+
 // warmIndex: loads the vector index that a search of `spaceId` would load, ahead of that search
 // (reading a 100k-chunk index takes 100-300 ms). Without spaceId: the indexes that searches
 // answered from their snapshots without loading them (VectorSpaces::ScanSearch), else, while no
 // index is in memory at all, that of the live space updated most recently among those with a
-// saved snapshot. The worker calls it so soon after the store opens and after searches, unless the
-// store was opened with warmIndex: false. Returns the (first) space loaded (null when none
-// qualifies), whether its index was in memory already, its vector count and the load time.
+// saved, non-empty snapshot. The worker calls it so soon after the store opens and after
+// searches, unless the store was opened with warmIndex: false. Returns the (first) space loaded
+// (null when none qualifies), whether its index was in memory already, its vector count and the
+// load time.
 Result<json> WarmIndex(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::optional<std::string> given, a.Id("spaceId"));
   KS_RETURN_IF_ERROR(a.Finish());
-  std::string space_id;
   if (given) {
-    space_id = *given;
-  } else if (auto scanned = ctx.state.vectors.TakeScanned(); !scanned.empty()) {
-    json first;
-    for (const auto& [space, model_id] : scanned) {
-      // Loaded under the model the space has now (it may have moved since the scan).
-      Result<store::SpaceRow> row = RequireSpace(ctx, space, Access::kRead);
-      if (!row.ok()) continue;  // purged since the search
-      KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, *row));
-      if (model.id != model_id || model.dim <= 0) continue;
-      const int64_t t0 = MonotonicMicros();
-      KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space, model.id, model.dim));
-      if (first.is_null()) {
-        first = json{{"spaceId", space}, {"embeddingModel", model.id}, {"alreadyLoaded", false},
-                     {"vectors", static_cast<int64_t>(sv->index->live_size())},
-                     {"loadMs", static_cast<double>(MonotonicMicros() - t0) / 1000.0}};
-      }
+    KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, *given, Access::kRead));
+    return WarmOne(ctx, space);
+  }
+  json first{{"spaceId", nullptr}};
+  if (auto scanned = ctx.state.vectors.TakeScanned(); !scanned.empty()) {
+    for (const auto& key : scanned) {
+      Result<store::SpaceRow> space = RequireSpace(ctx, key.first, Access::kRead);
+      if (!space.ok()) continue;  // purged since the search
+      KS_ASSIGN_OR_RETURN(json one, WarmOne(ctx, *space));
+      if (first["spaceId"].is_null()) first = std::move(one);
     }
-    if (!first.is_null()) return first;
-    return json{{"spaceId", nullptr}};
-  } else {
-    if (!ctx.state.vectors.AllLoaded().empty()) return json{{"spaceId", nullptr}};
-    KS_ASSIGN_OR_RETURN(std::optional<std::string> picked, store::MostRecentIndexedSpace(ctx.db()));
-    if (!picked) return json{{"spaceId", nullptr}};
-    space_id = std::move(*picked);
+    return first;
   }
-  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, space_id, Access::kRead));
-  KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, space));
-  json out{{"spaceId", space_id}, {"embeddingModel", model.id}};
-  if (model.dim <= 0) {
-    // A page-side model this store does not know the dimensions of: nothing to load.
-    out["alreadyLoaded"] = false;
-    out["vectors"] = 0;
-    out["loadMs"] = 0.0;
-    return out;
-  }
-  const bool already = ctx.state.vectors.Loaded(space_id, model.id) != nullptr;
-  const int64_t t0 = MonotonicMicros();
-  KS_ASSIGN_OR_RETURN(SpaceVectors * sv, ctx.state.vectors.Get(ctx.db(), space_id, model.id, model.dim));
-  out["alreadyLoaded"] = already;
-  out["vectors"] = static_cast<int64_t>(sv->index->live_size());
-  out["loadMs"] = static_cast<double>(MonotonicMicros() - t0) / 1000.0;
-  return out;
+  if (!ctx.state.vectors.AllLoaded().empty()) return first;
+  KS_ASSIGN_OR_RETURN(std::optional<std::string> picked, store::MostRecentIndexedSpace(ctx.db()));
+  if (!picked) return first;
+  KS_ASSIGN_OR_RETURN(store::SpaceRow space, RequireSpace(ctx, *picked, Access::kRead));
+  return WarmOne(ctx, space);
 }
 
 }  // namespace
