@@ -517,3 +517,32 @@ test('close saves a vector index that idle linking had not saved yet', async () 
     await s.close();
   }
 });
+
+// A search right after opening is answered from the index snapshot without loading it; the worker
+// then loads that index while idle, ahead of the space it would have guessed.
+test('the index a first search scanned is the one the worker loads next', async () => {
+  const file = path.join(tempDir(), 'scan-then-warm.kspace');
+  let s = await openStore({ path: file });
+  const searched = await s.createSpace({ title: 'Searched' });
+  await s.ingest(searched.id, notes.slice(0, 4));
+  const recent = await s.createSpace({ title: 'Recent' });
+  await s.ingest(recent.id, notes.slice(4, 8));
+  await s.close();
+  s = await openStore({ path: file });
+  try {
+    const hits = await s.search(searched.id, notes[1].title, { k: 3, mode: 'vector' });
+    assert.ok(hits.length > 0);
+    // Within the 150 ms before the worker's first idle load: the search did not load the index.
+    assert.deepEqual((await s.stats()).loadedIndexes, [], 'answered from the snapshot');
+    let ids = [];
+    for (let i = 0; i < 100 && ids.length === 0; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      ids = (await s.stats()).loadedIndexes.map((x) => x.spaceId);
+    }
+    assert.deepEqual(ids, [searched.id], 'the scanned index, not the most recently updated space\'s');
+    assert.equal((await s.warmIndex(searched.id)).alreadyLoaded, true);
+    assert.deepEqual(await s.search(searched.id, notes[1].title, { k: 3, mode: 'vector' }), hits, 'same answer from the loaded index');
+  } finally {
+    await s.close();
+  }
+});
