@@ -180,8 +180,8 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
     filter = std::make_unique<index::PredicateFilter>(
         [exclude](index::Label l) { return exclude->count(static_cast<int64_t>(l)) == 0; });
   }
-  std::vector<index::Hit> hits;
   if (limit <= 0) return std::vector<search::ScoredId>();
+  std::vector<index::Hit> hits;
   std::optional<std::vector<index::Hit>> scanned;
   if (ctx.state.vectors.Loaded(space.id, model.id) == nullptr) {
     // The index is not in memory (the first search after opening): answered from its snapshot by
@@ -269,22 +269,15 @@ Result<json> Search(Context& ctx, Args& a) {
     if (mode == "hybrid" && !text_list.empty()) {
       // Pseudo-relevance feedback (Rocchio): pull the query towards the best lexical match, so the
       // vector side also brings that passage's neighbours, which BM25 cannot find.
-      // The passages' stored vectors, at unit length, read from SQLite: the same whether or not
-      // the space's index is in memory yet (see VectorHits).
+      // The passages' stored vectors, read from SQLite: the same whether or not the space's
+      // index is in memory yet (see VectorHits).
       std::vector<int64_t> top;
       for (size_t i = 0; i < text_list.size() && i < static_cast<size_t>(search::kFeedbackDocs); ++i) {
         top.push_back(text_list[i].id);
       }
       std::map<int64_t, std::vector<float>> stored;
       KS_RETURN_IF_ERROR(store::ReadEmbeddings(ctx.db(), top, model.id, [&](int64_t label, std::span<const float> v) {
-        if (v.size() != q.size()) return;
-        double ss = 0;
-        for (float x : v) ss += double{x} * x;
-        if (!(ss > 0) || !std::isfinite(ss)) return;
-        const double inv = 1.0 / std::sqrt(ss);
-        std::vector<float>& u = stored[label];
-        u.reserve(v.size());
-        for (float x : v) u.push_back(static_cast<float>(x * inv));
+        if (v.size() == q.size()) stored[label].assign(v.begin(), v.end());
       }));
       std::vector<float> feedback;
       for (int64_t label : top) {

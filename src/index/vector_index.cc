@@ -1460,7 +1460,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(ByteSource& source
 }
 
 Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::span<const float> query, size_t k,
-                                                     const Filter* filter, uint64_t* live) {
+                                                     const Filter* filter) {
   if (k == 0) return InvalidArgument("k must be at least 1", "k");
   ChecksummedReader in{source, Checksum64Stream()};
   Prologue P;
@@ -1517,7 +1517,6 @@ Result<std::vector<Hit>> VectorIndex::ScanSerialized(ByteSource& source, std::sp
     std::sort(seen.begin(), seen.end());
     if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) return Corrupt("duplicate label");
   }
-  if (live != nullptr) *live = P.n - P.removed;
   return best;
 }
 

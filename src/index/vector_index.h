@@ -232,9 +232,9 @@ class VectorIndex {
   // the input, and so the checksum, is not read, so a damaged vector can yield a wrong candidate
   // (the engine re-scores candidates from its own copy of the vectors). CORRUPT or UNSUPPORTED as
   // Deserialize; INVALID_ARGUMENT for k = 0 or a query that is not `dim` finite values, not all
-  // zero. `live`, if given, receives the count of vectors not marked removed.
+  // zero.
   static Result<std::vector<Hit>> ScanSerialized(ByteSource& source, std::span<const float> query, size_t k,
-                                                 const Filter* filter, uint64_t* live = nullptr);
+                                                 const Filter* filter);
   static Result<std::unique_ptr<VectorIndex>> Deserialize(ByteSource& source,
                                                           std::optional<Encoding> encoding = std::nullopt);
 

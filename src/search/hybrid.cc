@@ -56,11 +56,18 @@ Status ExpandQueryVector(std::span<float> query, std::span<const float> feedback
   for (size_t i = 0; i < d; ++i) acc[i] = std::isfinite(query[i]) ? query[i] : 0.0;
   if (rows > 0 && beta > 0) {
     const double w = static_cast<double>(beta) / static_cast<double>(rows);
-    for (size_t r = 0; r < rows; ++r)
+    for (size_t r = 0; r < rows; ++r) {
+      const float* row = feedback.data() + r * d;
+      double ss = 0;
       for (size_t i = 0; i < d; ++i) {
-        const float v = feedback[r * d + i];
-        if (std::isfinite(v)) acc[i] += w * v;
+        if (std::isfinite(row[i])) ss += double{row[i]} * row[i];
       }
+      if (!(ss > 0) || !std::isfinite(ss)) continue;  // nothing to add
+      const double wr = w / std::sqrt(ss);
+      for (size_t i = 0; i < d; ++i) {
+        if (std::isfinite(row[i])) acc[i] += wr * row[i];
+      }
+    }
   }
   double norm = 0;
   for (double v : acc) norm += v * v;

@@ -57,9 +57,11 @@ using DfLookup = std::function<Result<std::optional<std::string>>(const std::str
 // with LIMIT 1; its cost is that of computing BM25's IDFs). An empty query gives empty weights.
 Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view query);
 
-// Rocchio: query <- normalise(query + beta * mean(feedback rows)). `feedback` holds n rows of
-// query.size() floats (n may be 0: then only normalisation happens). Non-finite inputs are
-// ignored; a zero result leaves the query unchanged.
+// Rocchio: query <- normalise(query + beta * mean(feedback rows, each at unit length)).
+// `feedback` holds n rows of query.size() floats (n may be 0: then only normalisation happens);
+// rows may have any length (stored vectors of a page-side model need not be unit vectors).
+// Non-finite inputs are ignored, and an all-zero row adds nothing; a zero result leaves the query
+// unchanged.
 Status ExpandQueryVector(std::span<float> query, std::span<const float> feedback, float beta);
 
 }  // namespace kspace::search

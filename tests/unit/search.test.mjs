@@ -437,31 +437,40 @@ test('a multi-batch ingest is pipelined through a second worker and equals a one
   await rejectsWith(openStore({ memory: true, ingestPipeline: 'yes' }), 'INVALID_ARGUMENT', 'ingestPipeline');
 });
 
+// A store file with two spaces whose notes are ingested (their vector indexes are saved when the
+// store closes); the second is updated last. Returns the open store and the spaces.
+async function twoIndexedSpaces(name, [firstTitle, secondTitle]) {
+  const file = path.join(tempDir(), name);
+  const s = await openStore({ path: file });
+  const first = await s.createSpace({ title: firstTitle });
+  await s.ingest(first.id, notes.slice(0, 4));
+  const second = await s.createSpace({ title: secondTitle });
+  await s.ingest(second.id, notes.slice(4, 8));
+  return { file, s, first, second };
+}
+// The spaces whose vector index is in memory.
+const loadedIds = async (st) => (await st.stats()).loadedIndexes.map((x) => x.spaceId);
+// Polls until some index is in memory (at most 10 s); returns the spaces whose index is.
+async function waitForLoaded(st) {
+  let ids = [];
+  for (let i = 0; i < 100 && ids.length === 0; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    ids = await loadedIds(st);
+  }
+  return ids;
+}
+
 // Warming: soon after opening, the worker loads the vector index of the space updated most
 // recently (with a saved index), so the first search does not wait for it; warmIndex(spaceId)
 // does the same for a chosen space; warmIndex: false leaves indexes to the first search.
 test('the worker loads the most recently updated space\'s index after opening; warmIndex loads a chosen one', async () => {
-  const file = path.join(tempDir(), 'warm.kspace');
-  let s = await openStore({ path: file });
-  const older = await s.createSpace({ title: 'Older' });
-  await s.ingest(older.id, notes.slice(0, 3));
-  const newer = await s.createSpace({ title: 'Newer' });
-  await s.ingest(newer.id, notes.slice(3, 8));
+  let { file, s, first: older, second: newer } = await twoIndexedSpaces('warm.kspace', ['Older', 'Newer']);
   const empty = await s.createSpace({ title: 'Empty' }); // newest, but has no index to load
   await s.close(); // saves both snapshots
-  const loaded = async (st) => (await st.stats()).loadedIndexes.map((x) => x.spaceId);
-  const until = async (st, pred) => {
-    for (let i = 0; i < 100; i++) {
-      if (pred(await loaded(st))) return true;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    return false;
-  };
 
   s = await openStore({ path: file });
   try {
-    assert.ok(await until(s, (ids) => ids.length > 0), 'an index was loaded without a search');
-    assert.deepEqual(await loaded(s), [newer.id], 'the most recently updated space with an index, only');
+    assert.deepEqual(await waitForLoaded(s), [newer.id], 'without a search: the most recently updated space with an index, only');
     const again = await s.warmIndex(newer.id);
     assert.equal(again.alreadyLoaded, true);
     assert.equal(again.vectors, (await s.spaceStats(newer.id)).index.liveVectors);
@@ -469,7 +478,7 @@ test('the worker loads the most recently updated space\'s index after opening; w
     assert.equal(chosen.spaceId, older.id);
     assert.equal(chosen.alreadyLoaded, false);
     assert.ok(chosen.vectors > 0 && chosen.loadMs >= 0);
-    assert.deepEqual((await loaded(s)).sort(), [newer.id, older.id].sort());
+    assert.deepEqual((await loadedIds(s)).sort(), [newer.id, older.id].sort());
     // A space without vectors warms to an empty index; bad ids are typed errors.
     assert.equal((await s.warmIndex(empty.id)).vectors, 0);
     await rejectsWith(s.warmIndex('00000000-0000-7000-8000-000000000000'), 'NOT_FOUND', 'spaceId');
@@ -484,7 +493,7 @@ test('the worker loads the most recently updated space\'s index after opening; w
   s = await openStore({ path: file, warmIndex: false });
   try {
     await new Promise((res) => setTimeout(res, 600));
-    assert.deepEqual(await loaded(s), [], 'warmIndex: false loads nothing by itself');
+    assert.deepEqual(await loadedIds(s), [], 'warmIndex: false loads nothing by itself');
     const first = await s.warmIndex();
     assert.equal(first.spaceId, newer.id, 'without an id: the most recently updated space with an index');
     assert.equal(first.alreadyLoaded, false);
@@ -521,25 +530,15 @@ test('close saves a vector index that idle linking had not saved yet', async () 
 // A search right after opening is answered from the index snapshot without loading it; the worker
 // then loads that index while idle, ahead of the space it would have guessed.
 test('the index a first search scanned is the one the worker loads next', async () => {
-  const file = path.join(tempDir(), 'scan-then-warm.kspace');
-  let s = await openStore({ path: file });
-  const searched = await s.createSpace({ title: 'Searched' });
-  await s.ingest(searched.id, notes.slice(0, 4));
-  const recent = await s.createSpace({ title: 'Recent' });
-  await s.ingest(recent.id, notes.slice(4, 8));
+  let { file, s, first: searched } = await twoIndexedSpaces('scan-then-warm.kspace', ['Searched', 'Recent']);
   await s.close();
   s = await openStore({ path: file });
   try {
     const hits = await s.search(searched.id, notes[1].title, { k: 3, mode: 'vector' });
     assert.ok(hits.length > 0);
     // Within the 150 ms before the worker's first idle load: the search did not load the index.
-    assert.deepEqual((await s.stats()).loadedIndexes, [], 'answered from the snapshot');
-    let ids = [];
-    for (let i = 0; i < 100 && ids.length === 0; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      ids = (await s.stats()).loadedIndexes.map((x) => x.spaceId);
-    }
-    assert.deepEqual(ids, [searched.id], 'the scanned index, not the most recently updated space\'s');
+    assert.deepEqual(await loadedIds(s), [], 'answered from the snapshot');
+    assert.deepEqual(await waitForLoaded(s), [searched.id], 'the scanned index, not the most recently updated space\'s');
     assert.equal((await s.warmIndex(searched.id)).alreadyLoaded, true);
     assert.deepEqual(await s.search(searched.id, notes[1].title, { k: 3, mode: 'vector' }), hits, 'same answer from the loaded index');
   } finally {

@@ -65,6 +65,16 @@ TEST(Hybrid, ExpandQueryVectorIsRocchio) {
   ASSERT_TRUE(ExpandQueryVector(q, fb, 1.0f).ok());
   EXPECT_NEAR(q[0], std::sqrt(0.5), 1e-6);
   EXPECT_NEAR(q[1], std::sqrt(0.5), 1e-6);
+  // Rows count at unit length: a row 5 times longer, or a zero row beside it, changes nothing.
+  std::vector<float> q3 = {1, 0, 0};
+  std::vector<float> fb3 = {0, 5, 0, 0, 1, 0};
+  ASSERT_TRUE(ExpandQueryVector(q3, fb3, 1.0f).ok());
+  EXPECT_NEAR(q3[0], std::sqrt(0.5), 1e-6);
+  EXPECT_NEAR(q3[1], std::sqrt(0.5), 1e-6);
+  std::vector<float> q4 = {1, 0, 0};
+  std::vector<float> fb4 = {0, 0, 0};
+  ASSERT_TRUE(ExpandQueryVector(q4, fb4, 1.0f).ok());
+  EXPECT_NEAR(q4[0], 1.0, 1e-6);
   std::vector<float> q2 = {3, 4};
   ASSERT_TRUE(ExpandQueryVector(q2, {}, 2.0f).ok());  // no feedback: just normalised
   EXPECT_NEAR(q2[0], 0.6, 1e-6);
