@@ -31,6 +31,14 @@ namespace kspace::search {
 
 inline constexpr const char* kRankFunctionName = "ks_bm25";
 
+// ks_bm25_cut(tbl, ?cut): the default ks_bm25 score, positive (higher is better), for a top-k
+// search that reads every matching row itself (store::FtsSearch) instead of sorting them in SQL.
+// `cut` is a store::Bm25Cut (store/fts_cut.h) bound with sqlite3_bind_pointer. While
+// cut->threshold is above 0 (the caller raises it to the k-th best score it has kept), a row whose
+// upper bound (from its term frequencies alone) is below it yields NULL instead of its score, and
+// its column sizes are never read: that per-row lookup was most of a common-word query.
+inline constexpr const char* kRankCutFunctionName = "ks_bm25_cut";
+
 // The defaults, tuned on the SciFact *train* queries (tests/eval/native/scifact_eval.cc).
 struct Bm25Params {
   double k1 = 0.9;

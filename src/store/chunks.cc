@@ -1,6 +1,8 @@
 #include "store/chunks.h"
 
+#include "store/fts_cut.h"
 #include "store/fts_replay.h"
+#include "util/top_k.h"
 #include "util/half.h"
 #include "util/thread_local.h"
 
@@ -237,32 +239,46 @@ Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& 
 
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
                                       int64_t limit, const std::vector<int64_t>* allowed) {
-  // Only the rowid and the rank are computed per match: a column of chunk_fts (space_id, or the
-  // snippet) makes FTS5 read that row's stored text, and SQLite evaluates the selected columns of
-  // every matching row before the sort. With 100k chunks a common word matches thousands of
-  // rows, and reading and re-tokenizing each of them made up most of a query (106k chunks, median
-  // text query 15.4 -> 5.7 ms natively). The space is checked afterwards, best first, on the
-  // chunks table's key, until `limit` hits are found: a space whose words mostly match other
-  // spaces' chunks steps through those first.
+  // Only the rowid and the score are computed per match: a column of chunk_fts (space_id, or the
+  // snippet) makes FTS5 read that row's stored text, and with 100k chunks a common word matches
+  // thousands of rows (106k chunks, median text query 15.4 -> 5.7 ms natively once that was gone).
+  //
+  // The best `limit` are kept here rather than sorted by SQL: every matching row must be looked
+  // at, but most cannot reach the top, and ks_bm25_cut rules those out from their term
+  // frequencies alone once the kept set is full (search/fts_rank.h), skipping the read of their
+  // column sizes. A row is checked against the space only when it would enter the kept set, so the
+  // threshold is the space's own k-th best and the result equals a full sort's: score descending,
+  // then label ascending.
+  if (limit <= 0) return std::vector<FtsHit>();
   KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT rowid, -ks_bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
-      "AND (?2 IS NULL OR rowid IN (SELECT value FROM json_each(?2))) ORDER BY ks_bm25(chunk_fts), rowid"));
+      "SELECT rowid, ks_bm25_cut(chunk_fts, ?3) FROM chunk_fts WHERE chunk_fts MATCH ?1 "
+      "AND (?2 IS NULL OR rowid IN (SELECT value FROM json_each(?2)))"));
   KS_ASSIGN_OR_RETURN(CachedStatement in_space, db.Prepare("SELECT space_id = ?2 FROM chunks WHERE label = ?1"));
   std::string allowed_json = allowed ? JsonLabels(*allowed) : std::string();
+  Bm25Cut cut;
   st->Bind(1, match);
   if (allowed) st->Bind(2, allowed_json);
   else st->Bind(2, Null{});
-  std::vector<FtsHit> out;
-  while (static_cast<int64_t>(out.size()) < limit) {
+  if (sqlite3_bind_pointer(st->handle(), 3, &cut, kBm25CutPointerType, nullptr) != SQLITE_OK)
+    return Internal("could not bind the full-text cut");
+  const auto better = [](const FtsHit& a, const FtsHit& b) {
+    return a.score != b.score ? a.score > b.score : a.label < b.label;
+  };
+  TopK<FtsHit, decltype(better)> top(static_cast<size_t>(limit), better);
+  for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    const int64_t label = st->Int(0);
+    if (st->IsNull(1)) continue;  // below the threshold
+    const FtsHit hit{st->Int(0), st->Double(1)};
+    if (top.full() && !better(hit, top.worst())) continue;
     in_space->Reset();
-    in_space->BindAll(label, space_id);
+    in_space->BindAll(hit.label, space_id);
     KS_ASSIGN_OR_RETURN(bool found, in_space->Step());
-    if (found && in_space->Int(0) != 0) out.push_back(FtsHit{label, st->Double(1)});
+    if (!found || in_space->Int(0) == 0) continue;
+    top.Offer(hit);
+    if (top.full()) cut.threshold = top.worst().score;
   }
-  return out;
+  return top.Take();
 }
 
 Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match) {

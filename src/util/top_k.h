@@ -29,6 +29,11 @@ class TopK {
     }
   }
 
+  bool full() const { return n_ > 0 && items_.size() == n_; }
+  // The worst item kept; only when !empty().
+  const T& worst() const { return items_.front(); }
+  bool empty() const { return items_.empty(); }
+
   // The kept items, best first. Leaves this TopK empty.
   std::vector<T> Take() {
     std::sort_heap(items_.begin(), items_.end(), better_);

@@ -13,7 +13,10 @@
 
 #include "engine.h"
 #include "index/vector_index.h"
+#include "search/fts_query.h"
+#include "search/fts_rank.h"
 #include "store/chunks.h"
+#include "store/fts_cut.h"
 #include "store/memory_backend.h"
 #include "store/posix_backend.h"
 #include "store/store.h"
@@ -540,6 +543,94 @@ TEST_F(SearchTest, DiscardingAFailedStagingRestoresTheSpace) {
   ids = stage();
   EXPECT_EQ(Ok("ingestDiscard", {{"sourceIds", ids}})["discarded"], 1);
   EXPECT_EQ(Ok("getSpace", {{"spaceId", space}})["documentCount"], before_space["documentCount"]);
+}
+
+// store::FtsSearch keeps its own top k and skips rows whose BM25F bound cannot reach it. Its hits
+// must equal a full ranking by ks_bm25 in SQL, restricted to the space, for common and rare words,
+// one word and several, small and large k, and a space whose words mostly match another space.
+TEST_F(SearchTest, FullTextTopKEqualsAFullSortAndSkipsRows) {
+  std::filesystem::path dir;
+  const std::string file = TempStoreFile("ks-fts-topk-", &dir);
+  Open(std::make_unique<store::PosixBackend>(), file);
+  const std::string big = Ok("createSpace", {{"title", "big"}})["id"];
+  const std::string small = Ok("createSpace", {{"title", "small"}})["id"];
+  uint32_t seed = 12345;
+  const auto rnd = [&seed](uint32_t n) { seed = seed * 1103515245u + 12345u; return (seed >> 8) % n; };
+  // Zipf-like word choice over 300 words: a few common ones, many rare ones; lengths vary.
+  const auto word = [&rnd]() { const uint32_t r = rnd(300); return "w" + std::to_string(r * r / 300); };
+  for (int i = 0; i < 400; ++i) {
+    std::string text = "# Note " + std::to_string(i) + "\n\n";
+    const uint32_t words = 5 + rnd(120);
+    for (uint32_t w = 0; w < words; ++w) text += word() + (w % 17 == 16 ? ".\n\n" : " ");
+    const std::string& space = i % 8 == 0 ? small : big;
+    Add(space, "n" + std::to_string(i), text);
+  }
+  ASSERT_TRUE(engine_->Close().ok());
+  engine_.reset();
+
+  store::StoreOptions so;
+  so.filename = file;
+  so.on_connect = [](sqlite3* db) { return search::RegisterFtsFunctions(db); };
+  auto st = store::Store::Open(std::make_unique<store::PosixBackend>(), so);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  store::Database& db = (*st)->db();
+  int64_t skipped_queries = 0, answered = 0;
+  for (const std::string query : {"w0", "w0 w1 w2", "w3 w150 w290", "w5 w7", "w298", "w20 w21 w22 w23 w24", "w1 w250"}) {
+    const std::string match = search::BuildMatchQuery(query);
+    for (const std::string& space : {big, small}) {
+      // The reference: every matching row scored, sorted best first, then the space's first k.
+      auto ref = db.Prepare(
+          "SELECT f.rowid, -ks_bm25(chunk_fts) AS s FROM chunk_fts f JOIN chunks c ON c.label = f.rowid "
+          "WHERE chunk_fts MATCH ?1 AND c.space_id = ?2 ORDER BY ks_bm25(chunk_fts), f.rowid");
+      ASSERT_TRUE(ref.ok());
+      (*ref)->BindAll(match, space);
+      std::vector<store::FtsHit> all;
+      for (;;) {
+        auto row = (*ref)->Step();
+        ASSERT_TRUE(row.ok());
+        if (!*row) break;
+        all.push_back(store::FtsHit{(*ref)->Int(0), (*ref)->Double(1)});
+      }
+      if (!all.empty()) ++answered;
+      for (int64_t k : {1, 3, 10, 100, 100000}) {
+        auto hits = store::FtsSearch(db, space, match, k);
+        ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+        const size_t want = std::min<size_t>(all.size(), static_cast<size_t>(k));
+        ASSERT_EQ(hits->size(), want) << query << " k=" << k;
+        for (size_t i = 0; i < want; ++i) {
+          EXPECT_EQ((*hits)[i].label, all[i].label) << query << " k=" << k << " #" << i;
+          EXPECT_EQ((*hits)[i].score, all[i].score) << query << " k=" << k << " #" << i;
+        }
+      }
+    }
+    // How many rows the bound let the search skip, by a direct look at ks_bm25_cut.
+    store::Bm25Cut cut;
+    sqlite3_stmt* raw = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db.handle(), "SELECT ks_bm25_cut(chunk_fts, ?2) FROM chunk_fts WHERE chunk_fts MATCH ?1",
+                                 -1, &raw, nullptr), SQLITE_OK);
+    sqlite3_bind_text(raw, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_pointer(raw, 2, &cut, store::kBm25CutPointerType, nullptr);
+    double best = 0;
+    int64_t rows = 0;
+    while (sqlite3_step(raw) == SQLITE_ROW) {
+      ++rows;
+      if (sqlite3_column_type(raw, 0) != SQLITE_NULL) best = std::max(best, sqlite3_column_double(raw, 0));
+      cut.threshold = best * 0.9;  // a high bar: the best score so far, nearly
+    }
+    sqlite3_finalize(raw);
+    EXPECT_EQ(cut.scored + cut.skipped, rows);
+    if (cut.skipped > 0) ++skipped_queries;
+  }
+  EXPECT_GE(answered, 12);
+  EXPECT_GE(skipped_queries, 4);
+  // Without a bound pointer the function fails the query instead of guessing.
+  sqlite3_stmt* bad = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db.handle(), "SELECT ks_bm25_cut(chunk_fts, 1) FROM chunk_fts WHERE chunk_fts MATCH 'w0'",
+                               -1, &bad, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(bad), SQLITE_ERROR);
+  sqlite3_finalize(bad);
+  st->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
