@@ -75,6 +75,11 @@ struct KsFile {
   std::unique_ptr<ReadAhead> ahead;  // main database and WAL files only
   std::unique_ptr<WriteBehind> behind;  // store files (not SQLite's temporary ones)
   Vfs::Impl* impl;
+  // The file's size as SQLite's writes have made it (pending write-behind bytes included), or -1
+  // while unknown. SQLite asks for the size at the start of every read transaction, i.e. several
+  // times per query, and a backend answers through JS (an fstat in Node). The store's one
+  // connection owns its files (exclusive locking mode; store.h), so no one else changes them.
+  int64_t size = -1;
 };
 
 KsFile* AsFile(sqlite3_file* f) { return reinterpret_cast<KsFile*>(f); }
@@ -117,6 +122,13 @@ int xClose(sqlite3_file* f) {
   }
   file->~KsFile();
   return IoCode(s, SQLITE_IOERR_CLOSE);
+}
+
+// Records a write of [off, off + amt) into the known size; forgets the size when the write failed.
+int Wrote(KsFile* file, int rc, sqlite3_int64 off, int amt) {
+  if (rc != SQLITE_OK) file->size = -1;
+  else if (file->size >= 0) file->size = std::max<int64_t>(file->size, off + amt);
+  return rc;
 }
 
 int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
@@ -162,9 +174,7 @@ int xRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
   return SQLITE_OK;
 }
 
-int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
-  KsFile* file = AsFile(f);
-  if (amt < 0 || off < 0) return SQLITE_IOERR_WRITE;
+int WriteImpl(KsFile* file, const void* buf, int amt, sqlite3_int64 off) {
   if (ReadAhead* ra = file->ahead.get()) {
     // Keep the window equal to the file: copy the written bytes into the part it overlaps.
     const auto o = static_cast<uint64_t>(off);
@@ -192,13 +202,21 @@ int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
                 SQLITE_IOERR_WRITE);
 }
 
+int xWrite(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
+  KsFile* file = AsFile(f);
+  if (amt < 0 || off < 0) return SQLITE_IOERR_WRITE;
+  return Wrote(file, WriteImpl(file, buf, amt, off), off, amt);
+}
+
 int xTruncate(sqlite3_file* f, sqlite3_int64 size) {
   KsFile* file = AsFile(f);
   if (size < 0) return SQLITE_IOERR_TRUNCATE;
   if (file->ahead) file->ahead->Invalidate();
+  file->size = -1;
   if (Status s = Flush(file); !s.ok()) return IoCode(s, SQLITE_IOERR_TRUNCATE);
-  return IoCode(file->backend->Truncate(file->handle, static_cast<uint64_t>(size)),
-                SQLITE_IOERR_TRUNCATE);
+  const int rc = IoCode(file->backend->Truncate(file->handle, static_cast<uint64_t>(size)), SQLITE_IOERR_TRUNCATE);
+  if (rc == SQLITE_OK) file->size = size;
+  return rc;
 }
 
 int xSync(sqlite3_file* f, int) {
@@ -209,9 +227,14 @@ int xSync(sqlite3_file* f, int) {
 
 int xFileSize(sqlite3_file* f, sqlite3_int64* size) {
   KsFile* file = AsFile(f);
+  if (file->size >= 0) {
+    *size = file->size;
+    return SQLITE_OK;
+  }
   if (Status w = Flush(file); !w.ok()) return IoCode(w, SQLITE_IOERR_FSTAT);
   Result<uint64_t> s = file->backend->Size(file->handle);
   if (!s.ok()) return IoCode(s.status(), SQLITE_IOERR_FSTAT);
+  file->size = static_cast<int64_t>(*s);
   *size = static_cast<sqlite3_int64>(*s);
   return SQLITE_OK;
 }

@@ -306,6 +306,91 @@ TEST(Vfs, WriteBehindBatchesWritesAndKeepsEveryCommitDurable) {
   }
 }
 
+// Forwards to another backend, counting Size calls.
+class CountingBackend final : public FileBackend {
+ public:
+  explicit CountingBackend(std::unique_ptr<FileBackend> b) : b_(std::move(b)) {}
+  Result<int> Open(std::string_view name, bool create) override { return b_->Open(name, create); }
+  Result<size_t> Read(int h, void* buf, size_t n, uint64_t off) override { return b_->Read(h, buf, n, off); }
+  Status Write(int h, const void* buf, size_t n, uint64_t off) override { return b_->Write(h, buf, n, off); }
+  Status Truncate(int h, uint64_t size) override { return b_->Truncate(h, size); }
+  Result<uint64_t> Size(int h) override {
+    ++size_calls;
+    return b_->Size(h);
+  }
+  Status Sync(int h) override { return b_->Sync(h); }
+  Status Close(int h) override { return b_->Close(h); }
+  Status Delete(std::string_view name) override { return b_->Delete(name); }
+  Result<bool> Exists(std::string_view name) override { return b_->Exists(name); }
+  size_t size_calls = 0;
+
+ private:
+  std::unique_ptr<FileBackend> b_;
+};
+
+// The VFS keeps each file's size as its own writes and truncations leave it: SQLite asks for the
+// database's size at the start of every read transaction while the WAL is empty (after an open),
+// and a backend answers through JS (an fstat in Node). After appends, WAL resets and truncations,
+// checkpoints and a VACUUM, the size it reports is the file's real one.
+TEST(Vfs, KnowsItsFilesSizesWithoutAskingTheBackend) {
+  auto d = std::make_shared<Durable>();
+  {
+    auto store = OpenNamed(std::make_unique<SyncedBackend>(d), "z.kspace");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->db().Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB);"
+                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
+                                    "INSERT INTO t(v) SELECT randomblob(1500) FROM n").ok());
+  }
+  // Reopened after the clean close, the WAL is empty until the next commit.
+  auto counted = std::make_unique<CountingBackend>(AfterPowerCut(*d));
+  CountingBackend* c = counted.get();
+  auto reopened = OpenNamed(std::move(counted), "z.kspace");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  const size_t before = c->size_calls;
+  for (int i = 0; i < 200; ++i)
+    ASSERT_GT(*(*reopened)->db().QueryInt("SELECT count(*) FROM t WHERE k % 7 = " + std::to_string(i % 7)), 0);
+  EXPECT_LE(c->size_calls - before, 2u) << "200 queries asked the backend for a size";
+  reopened->reset();
+
+  auto store = OpenNamed(std::make_unique<SyncedBackend>(d), "y.kspace");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Database& db = (*store)->db();
+  // The sizes SQLite sees, against the synced bytes (the backend's files after a sync).
+  const auto check = [&](const char* when) {
+    for (int op : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
+      sqlite3_file* f = nullptr;
+      ASSERT_EQ(sqlite3_file_control(db.handle(), "main", op, &f), SQLITE_OK);
+      if (f == nullptr || f->pMethods == nullptr) continue;  // no WAL open
+      ASSERT_EQ(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL), SQLITE_OK);
+      sqlite3_int64 size = -1;
+      ASSERT_EQ(f->pMethods->xFileSize(f, &size), SQLITE_OK);
+      const std::string name = op == SQLITE_FCNTL_FILE_POINTER ? "y.kspace" : "y.kspace-wal";
+      ASSERT_TRUE(d->synced.count(name)) << when << " " << name;
+      EXPECT_EQ(static_cast<size_t>(size), d->synced[name].size()) << when << " " << name;
+    }
+  };
+  ASSERT_TRUE(db.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)").ok());
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_TRUE(db.Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
+                        "INSERT INTO t(v) SELECT randomblob(1000 + 500 * " + std::to_string(round) + ") FROM n").ok());
+  }
+  check("after appends");
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  check("after a truncating checkpoint");
+  ASSERT_TRUE(db.Exec("DELETE FROM t WHERE k % 2 = 0").ok());
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(RESTART)").ok());
+  ASSERT_TRUE(db.Exec("INSERT INTO t(v) SELECT randomblob(700) FROM t LIMIT 50").ok());
+  check("after a restarted WAL");
+  ASSERT_TRUE(db.Exec("VACUUM").ok());
+  ASSERT_TRUE(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  check("after VACUUM");
+  EXPECT_EQ(*db.QueryInt("SELECT count(*) FROM t"), 650);
+  auto ok = db.Prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(ok.ok());
+  ASSERT_TRUE(*(*ok)->Step());
+  EXPECT_EQ((*ok)->Text(0), "ok");
+}
+
 // Reads of the WAL go through the read-ahead window (a checkpoint and a scan read frames mostly in
 // file order), and the window never serves stale bytes: after a checkpoint, SQLite writes the next
 // transactions over the same WAL offsets (RESTART) or into a truncated file (TRUNCATE), and every
