@@ -206,21 +206,29 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
 // The best `depth` full-text hits for `match` (= BuildMatchQuery(query)). When a query word is
 // common, the pruned query of search::PruneCommonWords runs first (at 100k chunks a word in a fifth
 // of them made one query cost 50 ms natively instead of 10); its result is kept only when it is
-// provably the full query's.
+// provably the full query's. `matched` receives how many rows `match` itself yields, or -1 when
+// that is unknown (the pruned query answered, or `allowed` restricted the count).
 Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& space_id, const std::string& query,
                                               const std::string& match, int64_t depth,
-                                              const std::vector<int64_t>* allowed) {
+                                              const std::vector<int64_t>* allowed, int64_t* matched) {
+  *matched = -1;
   const std::vector<std::string> words = search::QueryWords(query);
   if (words.size() >= 2) {
     KS_ASSIGN_OR_RETURN(std::optional<std::string> df_text, store::FtsDocFrequencies(ctx.db(), match));
-    if (!df_text) return std::vector<store::FtsHit>();  // no row holds any word
+    if (!df_text) {
+      *matched = 0;
+      return std::vector<store::FtsHit>();  // no row holds any word
+    }
     KS_ASSIGN_OR_RETURN(search::DocFrequencies f, search::ParseDocFrequencies(*df_text, words.size()));
     if (auto pruned = search::PruneCommonWords(words, f.df, f.rows, search::kDefaultBm25.k1)) {
       KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, pruned->match, depth, allowed));
       if (static_cast<int64_t>(hits.size()) >= depth && hits.back().score > pruned->bound) return hits;
     }
   }
-  return store::FtsSearch(ctx.db(), space_id, match, depth, allowed);
+  int64_t rows = 0;
+  KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, match, depth, allowed, &rows));
+  if (allowed == nullptr) *matched = rows;
+  return hits;
 }
 
 Result<json> Search(Context& ctx, Args& a) {
@@ -251,8 +259,9 @@ Result<json> Search(Context& ctx, Args& a) {
   // Full text.
   std::vector<search::ScoredId> text_list;
   const std::string match = search::BuildMatchQuery(query);
+  int64_t text_rows = -1;  // rows `match` yields, when known
   if (mode != "vector" && !match.empty() && !(filtered && allowed.empty())) {
-    KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr));
+    KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, &text_rows));
     for (const auto& h : hits) text_list.push_back(search::ScoredId{h.label, h.score});
   }
   // Vectors.
@@ -347,7 +356,7 @@ Result<json> Search(Context& ctx, Args& a) {
   // Snippets only for the hits returned (a vector-only hit gets one too if its body matches).
   std::unordered_map<int64_t, std::string> snippets;
   if (!match.empty()) {
-    KS_ASSIGN_OR_RETURN(snippets, store::FtsSnippets(ctx.db(), labels, match));
+    KS_ASSIGN_OR_RETURN(snippets, store::FtsSnippets(ctx.db(), labels, match, text_rows));
   }
   json hits = json::array();
   int64_t rank = 0;

@@ -90,17 +90,22 @@ struct FtsHit {
 // The best `limit` chunks of `space_id` for the FTS5 MATCH expression `match` (which must be
 // non-empty), ranked by ks_bm25. No snippets: FtsSnippets makes them for the hits that are shown.
 // `allowed` (when given) restricts the hits to those labels.
+// `matched` (when given) receives the number of rows `match` yielded (with `allowed`, those of
+// them allowed), for FtsSnippets' choice of plan.
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
-                                      int64_t limit, const std::vector<int64_t>* allowed = nullptr);
+                                      int64_t limit, const std::vector<int64_t>* allowed = nullptr,
+                                      int64_t* matched = nullptr);
 // The value of ks_df over chunk_fts for `match` ("N df_0 df_1 ...", search/fts_rank.h), or
 // nullopt when no row matches (search::FetchIdfWeights' lookup).
 Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match);
 // A snippet of the body of each of `labels` for `match` (FTS5's snippet() with <mark> tags),
 // keyed by label; labels whose chunk does not match are absent. Picks the cheaper plan: a point
 // query per label for a few, one pass over the matching rows for many (each point query sets
-// FTS5 up for every term of `match` again); both give the same strings.
+// FTS5 up for every term of `match` again); both give the same strings. `matching_rows`, when
+// known (>= 0; FtsSearch's `matched` for the same `match`), lets a few labels take the one pass
+// too when the match yields few rows.
 Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const std::vector<int64_t>& labels,
-                                                             const std::string& match);
+                                                             const std::string& match, int64_t matching_rows = -1);
 
 // ---- embeddings -----------------------------------------------------------------------------
 

@@ -592,9 +592,25 @@ TEST_F(SearchTest, FullTextTopKEqualsAFullSortAndSkipsRows) {
         all.push_back(store::FtsHit{(*ref)->Int(0), (*ref)->Double(1)});
       }
       if (!all.empty()) ++answered;
+      auto count = db.Prepare("SELECT count(*) FROM chunk_fts WHERE chunk_fts MATCH ?1");
+      ASSERT_TRUE(count.ok());
+      (*count)->BindAll(match);
+      ASSERT_TRUE(*(*count)->Step());
+      const int64_t matching = (*count)->Int(0);
       for (int64_t k : {1, 3, 10, 100, 100000}) {
-        auto hits = store::FtsSearch(db, space, match, k);
+        int64_t matched = -1;
+        auto hits = store::FtsSearch(db, space, match, k, nullptr, &matched);
         ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+        EXPECT_EQ(matched, matching) << query;
+        // Both snippet plans (a point query per label; one pass over the matches) agree.
+        std::vector<int64_t> labels;
+        for (const auto& h : *hits) labels.push_back(h.label);
+        if (labels.size() > 12) labels.resize(12);
+        auto points = store::FtsSnippets(db, labels, match, -1);
+        auto pass = store::FtsSnippets(db, labels, match, 0);
+        ASSERT_TRUE(points.ok() && pass.ok());
+        EXPECT_EQ(points->size(), labels.size()) << query;
+        EXPECT_EQ(*points, *pass) << query << " k=" << k;
         const size_t want = std::min<size_t>(all.size(), static_cast<size_t>(k));
         ASSERT_EQ(hits->size(), want) << query << " k=" << k;
         for (size_t i = 0; i < want; ++i) {
