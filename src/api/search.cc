@@ -94,7 +94,8 @@ Result<bool> ReadFilter(Args& a, store::ChunkFilter& f) {
 // The query vector: given by the caller (page-side model) or computed with the built-in model,
 // whose query words are weighted by their IDF in the full-text index (rare words count more; query
 // vectors are never stored, so this does not make stored vectors depend on the corpus).
-Result<std::vector<float>> QueryVector(Context& ctx, const SpaceModel& model, std::string_view text) {
+Result<std::vector<float>> QueryVector(Context& ctx, const SpaceModel& model, std::string_view text,
+                                       const search::DfLookup& df_lookup) {
   if (!ctx.input.empty()) {
     if (ctx.input.size() != static_cast<size_t>(model.dim) * sizeof(float)) {
       return InvalidArgument("the query vector must have " + std::to_string(model.dim) + " float32 values",
@@ -112,9 +113,7 @@ Result<std::vector<float>> QueryVector(Context& ctx, const SpaceModel& model, st
                                   "\": the query needs a vector from that embedder (open the store with it)",
                               "embedder");
   }
-  KS_ASSIGN_OR_RETURN(search::IdfWeights idf, search::FetchIdfWeights(
-                                                 [&](const std::string& match) { return store::FtsDocFrequencies(ctx.db(), match); },
-                                                 text));
+  KS_ASSIGN_OR_RETURN(search::IdfWeights idf, search::FetchIdfWeights(df_lookup, text));
   std::vector<float> v(static_cast<size_t>(model.dim));
   KS_RETURN_IF_ERROR(ctx.state.builtin.EmbedWeighted(text, idf, v));
   return v;
@@ -203,6 +202,29 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
   return out;
 }
 
+// The document frequencies of `words` (in their order) for common-word pruning: read off the
+// frequencies already fetched for the query vector's words when they cover `words` (a hybrid
+// search; `idf_words` and their ks_df value), else fetched for `match`. nullopt when no row holds
+// any of the words.
+Result<std::optional<search::DocFrequencies>> WordFrequencies(const search::DfLookup& df_lookup,
+                                                              const std::vector<std::string>& words,
+                                                              const std::string& match,
+                                                              const std::vector<std::string>* idf_words) {
+  const auto known = [&](const std::string& w) {
+    return std::find(idf_words->begin(), idf_words->end(), w) != idf_words->end();
+  };
+  if (idf_words != nullptr && std::all_of(words.begin(), words.end(), known)) {
+    KS_ASSIGN_OR_RETURN(std::optional<std::string> all, df_lookup(search::IdfMatch(*idf_words)));
+    if (!all) return std::optional<search::DocFrequencies>();
+    KS_ASSIGN_OR_RETURN(search::DocFrequencies f, search::ParseDocFrequencies(*all, idf_words->size()));
+    return search::SubsetFrequencies(words, *idf_words, f);
+  }
+  KS_ASSIGN_OR_RETURN(std::optional<std::string> df_text, df_lookup(match));
+  if (!df_text) return std::optional<search::DocFrequencies>();
+  KS_ASSIGN_OR_RETURN(search::DocFrequencies f, search::ParseDocFrequencies(*df_text, words.size()));
+  return std::optional<search::DocFrequencies>(std::move(f));
+}
+
 // The best `depth` full-text hits for `match` (= BuildMatchQuery(query)). When a query word is
 // common, the pruned query of search::PruneCommonWords runs first (at 100k chunks a word in a fifth
 // of them made one query cost 50 ms natively instead of 10); its result is kept only when it is
@@ -210,17 +232,18 @@ Result<std::vector<search::ScoredId>> VectorHits(Context& ctx, const store::Spac
 // that is unknown (the pruned query answered, or `allowed` restricted the count).
 Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& space_id, const std::string& query,
                                               const std::string& match, int64_t depth,
-                                              const std::vector<int64_t>* allowed, int64_t* matched) {
+                                              const std::vector<int64_t>* allowed, int64_t* matched,
+                                              const search::DfLookup& df_lookup,
+                                              const std::vector<std::string>* idf_words) {
   *matched = -1;
   const std::vector<std::string> words = search::QueryWords(query);
   if (words.size() >= 2) {
-    KS_ASSIGN_OR_RETURN(std::optional<std::string> df_text, store::FtsDocFrequencies(ctx.db(), match));
-    if (!df_text) {
+    KS_ASSIGN_OR_RETURN(std::optional<search::DocFrequencies> f, WordFrequencies(df_lookup, words, match, idf_words));
+    if (!f) {
       *matched = 0;
       return std::vector<store::FtsHit>();  // no row holds any word
     }
-    KS_ASSIGN_OR_RETURN(search::DocFrequencies f, search::ParseDocFrequencies(*df_text, words.size()));
-    if (auto pruned = search::PruneCommonWords(words, f.df, f.rows, search::kDefaultBm25.k1)) {
+    if (auto pruned = search::PruneCommonWords(words, f->df, f->rows, search::kDefaultBm25.k1)) {
       KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, pruned->match, depth, allowed));
       if (static_cast<int64_t>(hits.size()) >= depth && hits.back().score > pruned->bound) return hits;
     }
@@ -260,8 +283,21 @@ Result<json> Search(Context& ctx, Args& a) {
   std::vector<search::ScoredId> text_list;
   const std::string match = search::BuildMatchQuery(query);
   int64_t text_rows = -1;  // rows `match` yields, when known
+  // Document frequencies (ks_df values) by MATCH expression, fetched once per search: a hybrid
+  // search needs them for the query vector's word weights and for the full-text side's pruning,
+  // and the second can be read off the first (one pass over the words' posting lists, not two).
+  std::map<std::string, std::optional<std::string>> df_cache;
+  const search::DfLookup df_lookup = [&](const std::string& m) -> Result<std::optional<std::string>> {
+    auto it = df_cache.find(m);
+    if (it != df_cache.end()) return it->second;
+    KS_ASSIGN_OR_RETURN(std::optional<std::string> v, store::FtsDocFrequencies(ctx.db(), m));
+    df_cache.emplace(m, v);
+    return v;
+  };
+  const std::vector<std::string> idf_words = mode == "hybrid" ? search::IdfWords(query) : std::vector<std::string>();
   if (mode != "vector" && !match.empty() && !(filtered && allowed.empty())) {
-    KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, &text_rows));
+    KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, &text_rows, df_lookup,
+                                              mode == "hybrid" ? &idf_words : nullptr));
     for (const auto& h : hits) text_list.push_back(search::ScoredId{h.label, h.score});
   }
   // Vectors.
@@ -274,7 +310,7 @@ Result<json> Search(Context& ctx, Args& a) {
                                     "store with that embedder, or reembed the space",
                                 "mode");
     }
-    KS_ASSIGN_OR_RETURN(std::vector<float> q, QueryVector(ctx, model, query));
+    KS_ASSIGN_OR_RETURN(std::vector<float> q, QueryVector(ctx, model, query, df_lookup));
     if (mode == "hybrid" && !text_list.empty()) {
       // Pseudo-relevance feedback (Rocchio): pull the query towards the best lexical match, so the
       // vector side also brings that passage's neighbours, which BM25 cannot find.
@@ -413,7 +449,9 @@ Result<json> Similar(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(SpaceModel model, ModelOfSpace(ctx, space));
   std::vector<float> q;
   if (text) {
-    KS_ASSIGN_OR_RETURN(q, QueryVector(ctx, model, *text));
+    KS_ASSIGN_OR_RETURN(q, QueryVector(ctx, model, *text, [&](const std::string& m) {
+      return store::FtsDocFrequencies(ctx.db(), m);
+    }));
   } else {
     // The seed's own vectors (mean for a source), from SQLite: the model need not be available.
     q.assign(static_cast<size_t>(model.dim), 0.0f);

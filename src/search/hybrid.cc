@@ -16,18 +16,40 @@ float IdfWeights::Weight(std::string_view word) const {
   return it == idf.end() ? unknown : it->second;
 }
 
-Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view query) {
-  if (!lookup) return InvalidArgument("no document-frequency lookup", "lookup");
-  IdfWeights weights;
+std::vector<std::string> IdfWords(std::string_view query) {
   MatchQueryOptions opts;
   opts.drop_stopwords = false;  // the embedder decides what it ignores
-  std::vector<std::string> words = QueryWords(query, opts);
-  if (words.empty()) return weights;
+  return QueryWords(query, opts);
+}
+
+std::string IdfMatch(const std::vector<std::string>& words) {
   std::string match;
   for (const std::string& w : words) {
     if (!match.empty()) match += " OR ";
     match += '"' + w + '"';  // words never contain '"'
   }
+  return match;
+}
+
+std::optional<DocFrequencies> SubsetFrequencies(const std::vector<std::string>& words,
+                                                const std::vector<std::string>& all, const DocFrequencies& all_df) {
+  if (all_df.df.size() != all.size()) return std::nullopt;
+  DocFrequencies out;
+  out.rows = all_df.rows;
+  for (const std::string& w : words) {
+    auto it = std::find(all.begin(), all.end(), w);
+    if (it == all.end()) return std::nullopt;
+    out.df.push_back(all_df.df[static_cast<size_t>(it - all.begin())]);
+  }
+  return out;
+}
+
+Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view query) {
+  if (!lookup) return InvalidArgument("no document-frequency lookup", "lookup");
+  IdfWeights weights;
+  std::vector<std::string> words = IdfWords(query);
+  if (words.empty()) return weights;
+  const std::string match = IdfMatch(words);
   KS_ASSIGN_OR_RETURN(std::optional<std::string> value, lookup(match));
   if (!value) {
     // No row contains any word: all equally rare.

@@ -24,8 +24,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "embed/builtin_embedder.h"
+#include "search/fts_rank.h"
 #include "util/status.h"
 
 namespace kspace::search {
@@ -56,6 +58,18 @@ using DfLookup = std::function<Result<std::optional<std::string>>(const std::str
 // Looks up the document frequencies of the words of `query` through `lookup` (one MATCH query
 // with LIMIT 1; its cost is that of computing BM25's IDFs). An empty query gives empty weights.
 Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view query);
+
+// The words FetchIdfWeights looks up for `query` (stopwords kept), and the MATCH expression it
+// passes to the lookup for them: a search that needs the frequencies of (some of) these words
+// elsewhere can fetch them once, under this key.
+std::vector<std::string> IdfWords(std::string_view query);
+std::string IdfMatch(const std::vector<std::string>& words);
+
+// The document frequencies of `words` read off those already fetched for `all` (ks_df's value for
+// IdfMatch(all), parsed): a phrase's frequency does not depend on the other phrases of the MATCH.
+// nullopt when some word of `words` is not in `all`.
+std::optional<DocFrequencies> SubsetFrequencies(const std::vector<std::string>& words,
+                                                const std::vector<std::string>& all, const DocFrequencies& all_df);
 
 // Rocchio: query <- normalise(query + beta * mean(feedback rows, each at unit length)).
 // `feedback` holds n rows of query.size() floats (n may be 0: then only normalisation happens);

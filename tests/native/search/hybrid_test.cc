@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "search/fts_query.h"
 #include "search/fts_rank.h"
 
 namespace kspace::search {
@@ -57,6 +58,46 @@ TEST(Hybrid, IdfWeightsComeFromTheFtsIndex) {
   EXPECT_TRUE(FetchIdfWeights(LookupIn(raw, "my fts"), "  ").ok());
   EXPECT_EQ(FetchIdfWeights(LookupIn(raw, "no_such_table"), "x").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(FetchIdfWeights(DfLookup(), "x").status().code(), Code::kInvalidArgument);
+}
+
+// A hybrid search fetches the frequencies of the query vector's words (stopwords kept) once and
+// reads the full-text side's words (stopwords dropped, repeats removed) off them: the values must
+// be those a separate ks_df lookup of the smaller MATCH gives.
+TEST(Hybrid, SubsetFrequenciesEqualTheirOwnLookup) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+  ASSERT_TRUE(RegisterFtsFunctions(raw).ok());
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE VIRTUAL TABLE t USING fts5(title, heading_path, text, tokenize = 'porter unicode61 remove_diacritics 2');"
+                         "INSERT INTO t VALUES ('The effects', '', 'the effect of aspirin on the heart'), "
+                         "('', 'Heart', 'hearts and minds of the people'), ('', '', 'a café in the city'), "
+                         "('Aspirin', '', 'of mice and men');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  const DfLookup lookup = LookupIn(raw, "t");
+  for (const char* query : {"The effect of Aspirin on the heart", "effects effect EFFECT of of the", "cafe café hearts",
+                            "minds of mice and men", "the of and", "zzz heart"}) {
+    const std::vector<std::string> all = IdfWords(query);
+    auto all_value = lookup(IdfMatch(all));
+    ASSERT_TRUE(all_value.ok() && all_value->has_value()) << query;
+    auto all_df = ParseDocFrequencies(**all_value, all.size());
+    ASSERT_TRUE(all_df.ok());
+    const std::vector<std::string> words = QueryWords(query);
+    auto sub = SubsetFrequencies(words, all, *all_df);
+    ASSERT_TRUE(sub.has_value()) << query;
+    auto own = lookup(BuildMatchQuery(query));
+    ASSERT_TRUE(own.ok() && own->has_value()) << query;
+    auto own_df = ParseDocFrequencies(**own, words.size());
+    ASSERT_TRUE(own_df.ok());
+    EXPECT_EQ(sub->rows, own_df->rows) << query;
+    EXPECT_EQ(sub->df, own_df->df) << query;
+  }
+  // A word outside `all`: not covered.
+  DocFrequencies two{4, {1, 2}};
+  EXPECT_FALSE(SubsetFrequencies({"a", "c"}, {"a", "b"}, two).has_value());
+  EXPECT_EQ(SubsetFrequencies({"b"}, {"a", "b"}, two)->df, std::vector<double>{2});
+  EXPECT_FALSE(SubsetFrequencies({"a"}, {"a", "b"}, DocFrequencies{4, {1}}).has_value());
 }
 
 TEST(Hybrid, ExpandQueryVectorIsRocchio) {
