@@ -33,16 +33,27 @@ DfLookup LookupIn(sqlite3* db, std::string table) {
   };
 }
 
-TEST(Hybrid, IdfWeightsComeFromTheFtsIndex) {
+using Db = std::unique_ptr<sqlite3, int (*)(sqlite3*)>;
+
+// An in-memory database with the ranking functions, after running `sql` (which creates and fills
+// an FTS5 table); null (and a test failure) if any step fails.
+Db FtsDatabase(const char* sql) {
   sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
-  ASSERT_TRUE(RegisterFtsFunctions(raw).ok());
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "CREATE VIRTUAL TABLE \"my fts\" USING fts5(title, heading_path, text, tokenize = 'porter unicode61 remove_diacritics 2');"
-                         "INSERT INTO \"my fts\" VALUES ('', '', 'common rare'), ('', '', 'common'), ('', '', 'common'), ('', '', 'other');",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  EXPECT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
+  Db db(raw, sqlite3_close);
+  if (!RegisterFtsFunctions(raw).ok() || sqlite3_exec(raw, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "setup: " << sqlite3_errmsg(raw);
+    return Db(nullptr, sqlite3_close);
+  }
+  return db;
+}
+
+TEST(Hybrid, IdfWeightsComeFromTheFtsIndex) {
+  Db db = FtsDatabase(
+      "CREATE VIRTUAL TABLE \"my fts\" USING fts5(title, heading_path, text, tokenize = 'porter unicode61 remove_diacritics 2');"
+      "INSERT INTO \"my fts\" VALUES ('', '', 'common rare'), ('', '', 'common'), ('', '', 'common'), ('', '', 'other');");
+  ASSERT_NE(db, nullptr);
+  sqlite3* raw = db.get();
   auto w = FetchIdfWeights(LookupIn(raw, "my fts"), "Common RARE commons missing");
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   // N = 4: rare df 1, common df 3 ("commons" stems to it), missing df 0.
@@ -64,18 +75,12 @@ TEST(Hybrid, IdfWeightsComeFromTheFtsIndex) {
 // reads the full-text side's words (stopwords dropped, repeats removed) off them: the values must
 // be those a separate ks_df lookup of the smaller MATCH gives.
 TEST(Hybrid, SubsetFrequenciesEqualTheirOwnLookup) {
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
-  ASSERT_TRUE(RegisterFtsFunctions(raw).ok());
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "CREATE VIRTUAL TABLE t USING fts5(title, heading_path, text, tokenize = 'porter unicode61 remove_diacritics 2');"
-                         "INSERT INTO t VALUES ('The effects', '', 'the effect of aspirin on the heart'), "
-                         "('', 'Heart', 'hearts and minds of the people'), ('', '', 'a café in the city'), "
-                         "('Aspirin', '', 'of mice and men');",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  const DfLookup lookup = LookupIn(raw, "t");
+  Db db = FtsDatabase(
+      "CREATE VIRTUAL TABLE t USING fts5(title, heading_path, text, tokenize = 'porter unicode61 remove_diacritics 2');"
+      "INSERT INTO t VALUES ('The effects', '', 'the effect of aspirin on the heart'), "
+      "('', 'Heart', 'hearts and minds of the people'), ('', '', 'a café in the city'), ('Aspirin', '', 'of mice and men');");
+  ASSERT_NE(db, nullptr);
+  const DfLookup lookup = LookupIn(db.get(), "t");
   for (const char* query : {"The effect of Aspirin on the heart", "effects effect EFFECT of of the", "cafe café hearts",
                             "minds of mice and men", "the of and", "zzz heart"}) {
     const std::vector<std::string> all = IdfWords(query);
