@@ -202,6 +202,11 @@ Status BuiltinEmbedder::EmbedWeighted(std::string_view text, const WordWeights& 
   return Status::Ok();
 }
 
+bool BuiltinEmbedder::IsStopword(std::string_view w) {
+  const auto* p = reinterpret_cast<const unsigned char*>(w.data());
+  return Stopwords().Contains(HashBytes(p, w.size()), p, w.size());
+}
+
 void BuiltinEmbedder::EmbedInto(std::string_view text, const WordWeights* weights, float* out) {
   const uint32_t dims = static_cast<uint32_t>(options_.dimensions);
   float* acc = acc_.data();

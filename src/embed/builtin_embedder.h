@@ -77,6 +77,10 @@ class BuiltinEmbedder final : public Embedder {
 
   const BuiltinEmbedderOptions& options() const { return options_; }
 
+  // True for the words the embedder skips entirely (no feature, no weight asked for), given
+  // folded as it folds them (ASCII-lowercased).
+  static bool IsStopword(std::string_view folded_word);
+
  private:
   explicit BuiltinEmbedder(const BuiltinEmbedderOptions& options);
   void EmbedInto(std::string_view text, const WordWeights* weights, float* out);

@@ -18,8 +18,12 @@ float IdfWeights::Weight(std::string_view word) const {
 
 std::vector<std::string> IdfWords(std::string_view query) {
   MatchQueryOptions opts;
-  opts.drop_stopwords = false;  // the embedder decides what it ignores
-  return QueryWords(query, opts);
+  opts.drop_stopwords = false;  // the embedder's own list decides
+  std::vector<std::string> words = QueryWords(query, opts);
+  // The embedder never asks for the weight of its stopwords, and their posting lists are the
+  // longest there are ("the" is in nearly every chunk): counting them cost the most for nothing.
+  std::erase_if(words, [](const std::string& w) { return embed::BuiltinEmbedder::IsStopword(w); });
+  return words;
 }
 
 std::string IdfMatch(const std::vector<std::string>& words) {

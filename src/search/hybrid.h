@@ -59,9 +59,9 @@ using DfLookup = std::function<Result<std::optional<std::string>>(const std::str
 // with LIMIT 1; its cost is that of computing BM25's IDFs). An empty query gives empty weights.
 Result<IdfWeights> FetchIdfWeights(const DfLookup& lookup, std::string_view query);
 
-// The words FetchIdfWeights looks up for `query` (stopwords kept), and the MATCH expression it
-// passes to the lookup for them: a search that needs the frequencies of (some of) these words
-// elsewhere can fetch them once, under this key.
+// The words FetchIdfWeights looks up for `query` (all but the embedder's stopwords, which it
+// never weighs), and the MATCH expression it passes to the lookup for them: a search that needs
+// the frequencies of (some of) these words elsewhere can fetch them once, under this key.
 std::vector<std::string> IdfWords(std::string_view query);
 std::string IdfMatch(const std::vector<std::string>& words);
 
