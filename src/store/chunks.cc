@@ -192,9 +192,10 @@ constexpr size_t kFtsSnippetPointQueries = 16;
 // ... unless the match is known to yield at most this many rows per label: then the one pass is
 // cheaper still. A point query sets FTS5 up for every term of the match (a seek in each term's
 // segments); the pass steps through the matching rows once. Measured (wasm, 10 labels): the pass
-// was faster for every query of the RFC corpus (13.5k chunks; text query median 3.4 -> 3.0 ms)
-// and of the 106k-chunk benchmark space, up to ~8k matching rows.
-constexpr int64_t kFtsSnippetPassRowsPerLabel = 800;
+// was faster for every text query of the RFC corpus (13.5k chunks, 0.6-3.8k matching rows; median
+// 3.4 -> 3.0 ms) and of the 106k-chunk benchmark space (0.9-3.9k rows); an earlier measurement
+// there had point queries ahead for 16 labels of a match of unknown (larger) size.
+constexpr int64_t kFtsSnippetPassRowsPerLabel = 400;
 
 std::string JsonLabels(const std::vector<int64_t>& v) {
   std::string out = "[";
