@@ -2,7 +2,7 @@
 //
 // `better(a, b)` is true when a ranks before b; it must be a strict weak order, and ties should be
 // broken (e.g. by id) so that the result does not depend on the order items are offered in.
-// Offer is O(log n); memory is n + 1 items.
+// Offer is O(log n); memory is at most n + 1 items.
 #pragma once
 
 #include <algorithm>
@@ -15,7 +15,8 @@ namespace kspace {
 template <typename T, typename Better>
 class TopK {
  public:
-  TopK(size_t n, Better better) : n_(n), better_(std::move(better)) { items_.reserve(n + 1); }
+  // Reserves room for n items up to a cap: n may be a caller's "no limit".
+  TopK(size_t n, Better better) : n_(n), better_(std::move(better)) { items_.reserve(std::min<size_t>(n, 4096) + 1); }
 
   void Offer(const T& item) {
     if (n_ == 0) return;
