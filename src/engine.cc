@@ -90,11 +90,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<store::FileBackend>
 
 Status Engine::Close() {
   if (!state_) return Status::Ok();
-  // Persist vector indexes with unsaved changes, so the next open loads instead of replaying.
-  Status s = state_->vectors.Save(state_->store->db(), 0);
-  Status t = state_->terms.Flush(state_->store->db());
+  Status s = state_->SaveInMemoryState();
   state_.reset();
-  return s.ok() ? t : s;
+  return s;
 }
 
 Reply Engine::Call(std::string_view method, std::string_view args_json, std::span<const uint8_t> input) {

@@ -67,6 +67,15 @@ struct EngineState {
   // map: the projection model of the last layout or placement, by its model version id.
   std::string placement_version;
   std::shared_ptr<const graph::DrArtifact> placement_model;
+
+  // Writes what this state keeps only in memory and a close must not lose: the vector indexes'
+  // unsaved changes (so the next open loads them instead of replaying the log) and the term
+  // statistics. Both run; the first failure is returned.
+  Status SaveInMemoryState() {
+    Status s = vectors.Save(store->db(), 0);
+    Status t = terms.Flush(store->db());
+    return s.ok() ? t : s;
+  }
 };
 
 struct Context {

@@ -64,8 +64,7 @@ Result<json> Digest(Context& ctx, Args& a) {
     if (left == 0 || left >= before) break;  // done (or, defensively, no progress)
     before = left;
   }
-  KS_RETURN_IF_ERROR(ctx.state.vectors.Save(ctx.db(), 0));
-  KS_RETURN_IF_ERROR(ctx.state.terms.Flush(ctx.db()));
+  KS_RETURN_IF_ERROR(ctx.state.SaveInMemoryState());
   KS_ASSIGN_OR_RETURN(std::string d, ctx.state.store->Digest());
   return json{{"digest", d}};
 }
