@@ -248,9 +248,9 @@ Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& s
       if (static_cast<int64_t>(hits.size()) >= depth && hits.back().score > pruned->bound) return hits;
     }
   }
-  int64_t rows = 0;
-  KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, match, depth, allowed, &rows));
-  if (allowed == nullptr) *matched = rows;
+  store::FtsSearchCounts counts;
+  KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, match, depth, allowed, &counts));
+  if (allowed == nullptr) *matched = counts.matched;
   return hits;
 }
 

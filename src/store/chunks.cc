@@ -245,8 +245,8 @@ Result<std::vector<int64_t>> FilterChunkLabels(Database& db, const std::string& 
 }
 
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
-                                      int64_t limit, const std::vector<int64_t>* allowed, int64_t* matched) {
-  if (matched) *matched = 0;
+                                      int64_t limit, const std::vector<int64_t>* allowed, FtsSearchCounts* counts) {
+  if (counts) *counts = FtsSearchCounts{};
   // Only the rowid and the score are computed per match: a column of chunk_fts (space_id, or the
   // snippet) makes FTS5 read that row's stored text, and with 100k chunks a common word matches
   // thousands of rows (106k chunks, median text query 15.4 -> 5.7 ms natively once that was gone).
@@ -276,7 +276,6 @@ Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id,
   for (;;) {
     KS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    if (matched) ++*matched;
     if (st->IsNull(1)) continue;  // below the threshold
     const FtsHit hit{st->Int(0), st->Double(1)};
     if (top.full() && !better(hit, top.worst())) continue;
@@ -287,6 +286,7 @@ Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id,
     top.Offer(hit);
     if (top.full()) cut.threshold = top.worst().score;
   }
+  if (counts) *counts = FtsSearchCounts{cut.scored + cut.skipped, cut.scored};
   return top.Take();
 }
 

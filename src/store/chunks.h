@@ -90,11 +90,16 @@ struct FtsHit {
 // The best `limit` chunks of `space_id` for the FTS5 MATCH expression `match` (which must be
 // non-empty), ranked by ks_bm25. No snippets: FtsSnippets makes them for the hits that are shown.
 // `allowed` (when given) restricts the hits to those labels.
-// `matched` (when given) receives the number of rows `match` yielded (with `allowed`, those of
-// them allowed), for FtsSnippets' choice of plan.
+// What FtsSearch looked at: the rows `match` yielded (with `allowed`, those of them allowed; for
+// FtsSnippets' choice of plan), and how many of them it scored in full (the others were ruled out
+// by their bound without reading their column sizes).
+struct FtsSearchCounts {
+  int64_t matched = 0;
+  int64_t scored = 0;
+};
 Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id, const std::string& match,
                                       int64_t limit, const std::vector<int64_t>* allowed = nullptr,
-                                      int64_t* matched = nullptr);
+                                      FtsSearchCounts* counts = nullptr);
 // The value of ks_df over chunk_fts for `match` ("N df_0 df_1 ...", search/fts_rank.h), or
 // nullopt when no row matches (search::FetchIdfWeights' lookup).
 Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match);
