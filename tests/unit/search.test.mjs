@@ -536,8 +536,8 @@ test('the index a first search scanned is the one the worker loads next', async 
   try {
     const hits = await s.search(searched.id, notes[1].title, { k: 3, mode: 'vector' });
     assert.ok(hits.length > 0);
-    // Within the 150 ms before the worker's first idle load: the search did not load the index.
-    assert.deepEqual(await loadedIds(s), [], 'answered from the snapshot');
+    // (That the search itself loads nothing is checked natively, SearchesBeforeTheIndexLoadsAnswerAsTheLoadedIndex;
+    // here the worker's idle load may already have begun, on a slow machine.)
     assert.deepEqual(await waitForLoaded(s), [searched.id], 'the scanned index, not the most recently updated space\'s');
     assert.equal((await s.warmIndex(searched.id)).alreadyLoaded, true);
     assert.deepEqual(await s.search(searched.id, notes[1].title, { k: 3, mode: 'vector' }), hits, 'same answer from the loaded index');
