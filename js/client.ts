@@ -184,7 +184,7 @@ export class Store {
     transport: Transport,
     options: WorkerOpenOptions,
     maxSourceBytes: number,
-    wasmModule?: WebAssembly.Module,
+    wasmModule?: WebAssembly.Module | Promise<WebAssembly.Module | undefined>,
     embedder?: Embedder,
   ): Promise<Store> {
     return new Promise<Store>((resolve, reject) => {
@@ -207,7 +207,20 @@ export class Store {
         }
       });
       transport.setBusy?.(true);
-      transport.post(wasmModule ? { type: 'open', options, wasmModule } : { type: 'open', options });
+      if (wasmModule instanceof Promise) {
+        // The worker starts on the store's files while the engine compiles here, then gets the code.
+        transport.post({ type: 'open', options, moduleFollows: true });
+        void wasmModule.then(
+          (m) => {
+            if (!settled) transport.post(m ? { type: 'module', wasmModule: m } : { type: 'module' });
+          },
+          () => {
+            if (!settled) transport.post({ type: 'module' });
+          },
+        );
+      } else {
+        transport.post(wasmModule ? { type: 'open', options, wasmModule } : { type: 'open', options });
+      }
     });
   }
 

@@ -74,7 +74,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     ? new Worker(options.workerUrl, { type: 'module' })
     : new Worker(new URL('../workers/worker.bundle.js', import.meta.url), { type: 'module' });
   try {
-    return await Store.open(browserTransport(worker), open, maxSourceBytes, await module, options.embedder);
+    return await Store.open(browserTransport(worker), open, maxSourceBytes, module, options.embedder);
   } catch (e) {
     worker.terminate();
     throw e;

@@ -108,7 +108,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   };
   try {
-    return await Store.open(nodeTransport(worker, gone), open, maxSourceBytes, await compiledModule(), options.embedder);
+    return await Store.open(nodeTransport(worker, gone), open, maxSourceBytes, compiledModule(), options.embedder);
   } catch (e) {
     void worker.terminate();
     gone();

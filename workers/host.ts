@@ -98,6 +98,8 @@ export class Host {
   private hasEmbedder = false;
   /** The compiled module, when the client shared one (the second worker reuses it). */
   private compiled: WebAssembly.Module | undefined;
+  /** Resolves the open's wait for the client's compiled module (the `module` message). */
+  private moduleArrived: ((m: WebAssembly.Module | undefined) => void) | null = null;
   /** The engine's open options, which the second worker's Preparer takes (chunk sizes). */
   private engineOptions = '{}';
   private pipeline = false;
@@ -139,8 +141,16 @@ export class Host {
 
   private async dispatch(msg: ToWorker): Promise<void> {
     switch (msg.type) {
-      case 'open':
-        return this.open(msg.options, msg.wasmModule);
+      case 'open': {
+        const compiled = msg.moduleFollows
+          ? new Promise<WebAssembly.Module | undefined>((resolve) => (this.moduleArrived = resolve))
+          : Promise.resolve(msg.wasmModule);
+        return this.open(msg.options, compiled);
+      }
+      case 'module':
+        this.moduleArrived?.(msg.wasmModule);
+        this.moduleArrived = null;
+        return;
       case 'call':
         return this.call(msg.id, msg.method, msg.args, msg.bytes);
       case 'close': {
@@ -267,13 +277,24 @@ export class Host {
     }, 0);
   }
 
-  private async open(options: WorkerOpenOptions, compiled: WebAssembly.Module | undefined): Promise<void> {
+  private async open(options: WorkerOpenOptions, compiledModule: Promise<WebAssembly.Module | undefined>): Promise<void> {
     try {
       if (this.engine) throw Object.assign(new Error('store already open'), { code: 'FAILED_PRECONDITION' });
       const t0 = performance.now();
-      this.module ??= await this.env.loadModule(compiled);
+      // The store's files (lock, OPFS handles: round trips to the browser) are prepared while the
+      // engine's code arrives and is instantiated; after a browser restart both take ~10-40 ms.
+      const opening = this.env.openFiles(options.location);
+      opening.catch(() => {}); // reported below, once the module is ready
+      let compiled: WebAssembly.Module | undefined;
+      try {
+        compiled = await compiledModule;
+        this.module ??= await this.env.loadModule(compiled);
+      } catch (e) {
+        void opening.then((f) => f.release(), () => {});
+        throw e;
+      }
       const moduleMs = performance.now() - t0;
-      const files = await this.env.openFiles(options.location);
+      const files = await opening;
       const t1 = performance.now();
       const filesMs = t1 - t0 - moduleMs;
       let id = 0;

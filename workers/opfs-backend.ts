@@ -54,15 +54,18 @@ export class OpfsPoolBackend implements JsFileBackend {
   /** Opens (creating as needed) the pool for database file `dbName` inside `dir`. */
   static async open(dir: FileSystemDirectoryHandle, dbName: string, retryMs = 3000): Promise<OpfsPoolBackend> {
     const names = SUFFIXES.map((s) => dbName + s);
+    // Each step is a round trip to the browser process: the files are opened side by side.
+    const opened = await Promise.allSettled(
+      names.map(async (n) => openWithRetry((await dir.getFileHandle(n, { create: true })) as SyncCapableFileHandle, retryMs)),
+    );
     const handles: SyncAccessHandle[] = [];
-    try {
-      for (const n of names) {
-        const fh = (await dir.getFileHandle(n, { create: true })) as SyncCapableFileHandle;
-        handles.push(await openWithRetry(fh, retryMs));
-      }
-    } catch (e) {
+    for (const r of opened) {
+      if (r.status === 'fulfilled') handles.push(r.value);
+    }
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
       for (const h of handles) h.close();
-      throw e;
+      throw failed.reason;
     }
     return new OpfsPoolBackend(handles, names);
   }

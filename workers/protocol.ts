@@ -39,16 +39,23 @@ export type PrepReply =
 export interface OpenedInfo {
   engineVersion: string;
   location: StoreLocation;
-  /** Milliseconds spent loading and instantiating the WebAssembly module (0 if already loaded). */
+  /**
+   * Milliseconds from the open message until the WebAssembly module was instantiated (0 if already
+   * loaded), including any wait for the client's compile. The store's files are prepared meanwhile.
+   */
   moduleMs: number;
-  /** Milliseconds spent preparing the store's files (lock, OPFS handles). */
+  /** Milliseconds spent preparing the store's files (lock, OPFS handles) after the module was ready. */
   filesMs: number;
   /** Milliseconds the engine took to open the store (SQLite, schema check, migrations). */
   openMs: number;
 }
 
 export type ToWorker =
-  | { type: 'open'; options: WorkerOpenOptions; wasmModule?: WebAssembly.Module }
+  // With moduleFollows, the client is still compiling the engine: the worker prepares the store's
+  // files meanwhile and takes the code from the `module` message that follows (undefined there:
+  // the worker loads kspace.wasm itself).
+  | { type: 'open'; options: WorkerOpenOptions; wasmModule?: WebAssembly.Module; moduleFollows?: boolean }
+  | { type: 'module'; wasmModule?: WebAssembly.Module }
   | { type: 'call'; id: number; method: string; args: unknown; bytes?: Uint8Array }
   | { type: 'cancel'; id: number }
   | { type: 'callbackResult'; cbId: number; ok: true; value: unknown }

@@ -27,9 +27,14 @@ async function openFiles(location: StoreLocation): Promise<OpenedFiles> {
   }
   const bad = checkStoreName(location.name);
   if (bad) throw Object.assign(new Error(bad), { code: 'INVALID_ARGUMENT', field: 'name' });
-  const unlock = await acquireWebLock(location.name);
+  // The lock and the directory are asked for side by side (each a round trip to the browser); no
+  // file is opened before the lock is held.
+  const [locked, directory] = await Promise.allSettled([acquireWebLock(location.name), storeDirectory(location.name)]);
+  if (locked.status === 'rejected') throw locked.reason;
+  const unlock = locked.value;
   try {
-    const dir = await storeDirectory(location.name);
+    if (directory.status === 'rejected') throw directory.reason;
+    const dir = directory.value;
     const backend = await OpfsPoolBackend.open(dir, 'store.kspace');
     return {
       backend,
