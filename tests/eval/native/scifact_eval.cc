@@ -65,6 +65,14 @@ std::vector<double> Nums(const std::string& k, const std::string& def) {
   return out;
 }
 
+std::vector<std::string> Strs(const std::string& k, const std::string& def) {
+  std::vector<std::string> out;
+  std::stringstream ss(Arg(k, def));
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -677,6 +685,31 @@ int main(int argc, char** argv) {
           print(label, eval([&](size_t qi) {
                   return search::ConvexFusion(head(text_runs[ci][qi]), head(prf_runs[qi]), {a, norm});
                 }));
+        }
+        // Per-query alpha from the lists' confidence (scratch experiment): alpha + g * (c - median c).
+        for (const std::string& feat : Strs("adapt-feat", "")) {
+          auto gap = [](const std::vector<ScoredId>& l) {
+            if (l.size() < 2 || !(l[0].score > 0)) return 0.0;
+            const size_t j = std::min<size_t>(l.size() - 1, 9);
+            return (l[0].score - l[j].score) / l[0].score;
+          };
+          std::vector<double> conf(run_queries.size());
+          for (size_t qi = 0; qi < run_queries.size(); ++qi) {
+            const double t = gap(text_runs[ci][qi]), v = gap(prf_runs[qi]);
+            conf[qi] = feat == "t" ? t : feat == "v" ? -v : t - v;
+          }
+          std::vector<double> sorted = conf;
+          std::sort(sorted.begin(), sorted.end());
+          const double mid = sorted.empty() ? 0 : sorted[sorted.size() / 2];
+          for (double g : Nums("adapt-g", "0")) {
+            for (double a : alphas) {
+              std::snprintf(label, sizeof label, "    adapt %s g=%.2f alpha=%.2f (mid %.3f)", feat.c_str(), g, a, mid);
+              print(label, eval([&](size_t qi) {
+                      const double aq = std::clamp(a + g * (conf[qi] - mid), 0.0, 1.0);
+                      return search::ConvexFusion(head(text_runs[ci][qi]), head(prf_runs[qi]), {aq, norm});
+                    }));
+            }
+          }
         }
         for (double k : rrfks) {
           std::snprintf(label, sizeof label, "    hybrid prf m=%.0f beta=%.2f rrf k=%.0f", prf_m, beta, k);
