@@ -66,8 +66,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<store::FileBackend>
   engine->state_->config = options.config;
   engine->state_->external = options.external;
   store::StoreOptions so = options.store;
-  // The full-text ranking function must exist on the connection before anything queries it.
-  so.on_connect = [](sqlite3* db) { return search::RegisterFtsFunctions(db); };
+  // The full-text ranking function must exist on the connection before anything queries it; a
+  // caller's own hook (tests trace the connection with it) runs after.
+  so.on_connect = [caller = options.store.on_connect](sqlite3* db) -> Status {
+    KS_RETURN_IF_ERROR(search::RegisterFtsFunctions(db));
+    return caller ? caller(db) : Status::Ok();
+  };
   KS_ASSIGN_OR_RETURN(engine->state_->store, store::Store::Open(std::move(backend), so));
   KS_RETURN_IF_ERROR(graph::OnStoreOpened(engine->state_->store->db(), engine->state_->store->profile_id(),
                                           NowTimestamp()));  // map

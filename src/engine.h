@@ -31,7 +31,7 @@ struct Reply {
 class Engine {
  public:
   struct Options {
-    store::StoreOptions store;
+    store::StoreOptions store;  // its on_connect, if any, runs after the engine's own
     api::EngineConfig config;
     std::optional<api::ExternalModel> external;  // a page-side embedder the store is opened with
   };

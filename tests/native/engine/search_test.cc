@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <string_view>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
@@ -56,9 +58,11 @@ echo "no search words in code"
 
 class SearchTest : public ::testing::Test {
  protected:
-  void Open(std::unique_ptr<store::FileBackend> backend, const std::string& filename = "kspace.db") {
+  void Open(std::unique_ptr<store::FileBackend> backend, const std::string& filename = "kspace.db",
+            std::function<Status(sqlite3*)> on_connect = nullptr) {
     Engine::Options o;
     o.store.filename = filename;
+    o.store.on_connect = std::move(on_connect);
     auto e = Engine::Open(std::move(backend), o);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(*e);
@@ -542,6 +546,35 @@ TEST_F(SearchTest, DiscardingAFailedStagingRestoresTheSpace) {
   ids = stage();
   EXPECT_EQ(Ok("ingestDiscard", {{"sourceIds", ids}})["discarded"], 1);
   EXPECT_EQ(Ok("getSpace", {{"spaceId", space}})["documentCount"], before_space["documentCount"]);
+}
+
+// A search counts its words' document frequencies (ks_df: a walk of each word's posting list)
+// once: a hybrid search reads the full-text side's words off the query vector's lookup, and
+// neither looks up the embedder's stopwords. Counted by tracing the engine's connection.
+TEST_F(SearchTest, ASearchCountsDocumentFrequenciesOnce) {
+  std::vector<std::string> lookups;  // ks_df statements run, with their MATCH bound
+  Open(std::make_unique<store::MemoryBackend>(), "kspace.db", [&lookups](sqlite3* db) {
+    const auto trace = [](unsigned, void* ctx, void* p, void*) -> int {
+      auto* stmt = static_cast<sqlite3_stmt*>(p);
+      if (std::string_view(sqlite3_sql(stmt)).find("ks_df(") != std::string_view::npos) {
+        char* sql = sqlite3_expanded_sql(stmt);
+        static_cast<std::vector<std::string>*>(ctx)->push_back(sql ? sql : "");
+        sqlite3_free(sql);
+      }
+      return 0;
+    };
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace, &lookups);
+    return Status::Ok();
+  });
+  const std::string space = ThreeNotes();
+  for (const char* mode : {"hybrid", "text"}) {
+    lookups.clear();
+    json hits = Ok("search", {{"spaceId", space}, {"query", "the borrow checker of the lifetimes"}, {"mode", mode}});
+    ASSERT_FALSE(hits.empty()) << mode;
+    ASSERT_EQ(lookups.size(), 1u) << mode;
+    EXPECT_NE(lookups[0].find("\"borrow\""), std::string::npos) << lookups[0];
+    EXPECT_EQ(lookups[0].find("\"the\""), std::string::npos) << lookups[0];
+  }
 }
 
 // store::FtsSearch keeps its own top k and skips rows whose BM25F bound cannot reach it. Its hits
