@@ -336,6 +336,12 @@ export interface SearchOptions {
   includeText?: boolean;
   /** One hit per source (its best passage): rank documents rather than passages. */
   groupBySource?: boolean;
+  /**
+   * Search as you type: when the query ends inside a word (no space after it), that word also
+   * matches as a prefix on the full-text side ("borr" finds "borrow"). Words under 3 letters and
+   * stopwords are not expanded. Default false: a finished query matches whole words only.
+   */
+  prefix?: boolean;
 }
 
 /** One side's contribution to a hit. */

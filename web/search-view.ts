@@ -58,17 +58,19 @@ export class SearchView {
   }
 
   private async search(): Promise<void> {
-    const query = this.input.value.trim();
+    // Searched as typed: the last word also matches as a prefix ("borr" finds "borrow") unless a
+    // space ends it, so trailing whitespace is kept.
+    const query = this.input.value.trimStart();
     const seq = ++this.searchSeq;
-    if (!query) {
+    if (!query.trim()) {
       this.results.replaceChildren();
       this.summary.textContent = '';
       return;
     }
     try {
-      const hits = await this.store.search(this.spaceId, query, { k: 20 });
+      const hits = await this.store.search(this.spaceId, query, { k: 20, prefix: true });
       if (seq !== this.searchSeq) return;
-      this.summary.textContent = hits.length === 0 ? `No passages match “${query}”.` : `${hits.length} passage${hits.length === 1 ? '' : 's'}`;
+      this.summary.textContent = hits.length === 0 ? `No passages match “${query.trim()}”.` : `${hits.length} passage${hits.length === 1 ? '' : 's'}`;
       this.results.replaceChildren(...hits.map((hit) => this.hitItem(hit, () => void this.open(hit.chunkId))));
     } catch (e) {
       if (seq === this.searchSeq) this.options.onError(e);

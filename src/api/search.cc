@@ -15,6 +15,7 @@
 
 #include "api/common.h"
 #include "api/convert.h"
+#include "embed/builtin_embedder.h"
 #include "api/ingest.h"
 #include "api/search.h"
 #include "index/filter.h"
@@ -94,6 +95,9 @@ Result<bool> ReadFilter(Args& a, store::ChunkFilter& f) {
 // The query vector: given by the caller (page-side model) or computed with the built-in model,
 // whose query words are weighted by their IDF in the full-text index (rare words count more; query
 // vectors are never stored, so this does not make stored vectors depend on the corpus).
+// Empty when the built-in model finds no word in the text to make a feature of ("?", "the of"):
+// its vector would be the one shared by every featureless text, whose nearest passages are
+// arbitrary, so the caller has no vector side for that query.
 Result<std::vector<float>> QueryVector(Context& ctx, const SpaceModel& model, std::string_view text,
                                        const search::DfLookup& df_lookup) {
   if (!ctx.input.empty()) {
@@ -113,6 +117,7 @@ Result<std::vector<float>> QueryVector(Context& ctx, const SpaceModel& model, st
                                   "\": the query needs a vector from that embedder (open the store with it)",
                               "embedder");
   }
+  if (!embed::BuiltinEmbedder::HasContentWord(text)) return std::vector<float>();
   KS_ASSIGN_OR_RETURN(search::IdfWeights idf, search::FetchIdfWeights(df_lookup, text));
   std::vector<float> v(static_cast<size_t>(model.dim));
   KS_RETURN_IF_ERROR(ctx.state.builtin.EmbedWeighted(text, idf, v));
@@ -234,10 +239,11 @@ Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& s
                                               const std::string& match, int64_t depth,
                                               const std::vector<int64_t>* allowed, int64_t* matched,
                                               const search::DfLookup& df_lookup,
-                                              const std::vector<std::string>* idf_words) {
+                                              const std::vector<std::string>* idf_words, bool prefix) {
   *matched = -1;
   const std::vector<std::string> words = search::QueryWords(query);
-  if (words.size() >= 2) {
+  // A prefix phrase is not one of `words`: the pruned query, made of those, would drop it.
+  if (words.size() >= 2 && !prefix) {
     KS_ASSIGN_OR_RETURN(std::optional<search::DocFrequencies> f, WordFrequencies(df_lookup, words, match, idf_words));
     if (!f) {
       *matched = 0;
@@ -256,13 +262,19 @@ Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& s
 
 Result<json> Search(Context& ctx, Args& a) {
   KS_ASSIGN_OR_RETURN(std::string space_id, a.RequiredId("spaceId"));
-  KS_ASSIGN_OR_RETURN(std::string query, a.RequiredString("query", StringRule{16384, false, false, true}));
+  // Not trimmed: whether the query ends inside a word decides the prefix option. Words are the
+  // same either way (whitespace only separates them); an all-whitespace query is still an error.
+  KS_ASSIGN_OR_RETURN(std::string query, a.RequiredString("query", StringRule{16384, false, false, false}));
+  if (query.find_first_not_of(" \t\r\n\v\f") == std::string::npos) {
+    return InvalidArgument("query must not be empty", "query");
+  }
   KS_ASSIGN_OR_RETURN(auto k_opt, a.Int("k", 1, kMaxK));
   KS_ASSIGN_OR_RETURN(auto mode_opt, a.Enum("mode", {"hybrid", "text", "vector"}));
   KS_ASSIGN_OR_RETURN(auto fusion_opt, a.Enum("fusion", {"rrf", "convex"}));
   KS_ASSIGN_OR_RETURN(auto alpha, a.Number("alpha", 0, 1));
   KS_ASSIGN_OR_RETURN(auto include_text, a.Bool("includeText"));
   KS_ASSIGN_OR_RETURN(auto group_opt, a.Bool("groupBySource"));
+  KS_ASSIGN_OR_RETURN(auto prefix_opt, a.Bool("prefix"));
   store::ChunkFilter filter;
   KS_ASSIGN_OR_RETURN(bool filtered, ReadFilter(a, filter));
   KS_RETURN_IF_ERROR(a.Finish());
@@ -281,7 +293,10 @@ Result<json> Search(Context& ctx, Args& a) {
 
   // Full text.
   std::vector<search::ScoredId> text_list;
-  const std::string match = search::BuildMatchQuery(query);
+  search::MatchQueryOptions match_options;
+  match_options.prefix_last = prefix_opt.value_or(false);
+  const std::string match = search::BuildMatchQuery(query, match_options);
+  const bool prefix = !search::PrefixWord(query, match_options).empty();
   int64_t text_rows = -1;  // rows `match` yields, when known
   // Document frequencies (ks_df values) by MATCH expression, fetched once per search: a hybrid
   // search needs them for the query vector's word weights and for the full-text side's pruning,
@@ -297,7 +312,7 @@ Result<json> Search(Context& ctx, Args& a) {
   const std::vector<std::string> idf_words = mode == "hybrid" ? search::IdfWords(query) : std::vector<std::string>();
   if (mode != "vector" && !match.empty() && !(filtered && allowed.empty())) {
     KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, &text_rows, df_lookup,
-                                              mode == "hybrid" ? &idf_words : nullptr));
+                                              mode == "hybrid" ? &idf_words : nullptr, prefix));
     for (const auto& h : hits) text_list.push_back(search::ScoredId{h.label, h.score});
   }
   // Vectors.
@@ -311,27 +326,30 @@ Result<json> Search(Context& ctx, Args& a) {
                                 "mode");
     }
     KS_ASSIGN_OR_RETURN(std::vector<float> q, QueryVector(ctx, model, query, df_lookup));
-    if (mode == "hybrid" && !text_list.empty()) {
-      // Pseudo-relevance feedback (Rocchio): pull the query towards the best lexical match, so the
-      // vector side also brings that passage's neighbours, which BM25 cannot find.
-      // The passages' stored vectors, read from SQLite: the same whether or not the space's
-      // index is in memory yet (see VectorHits).
-      std::vector<int64_t> top;
-      for (size_t i = 0; i < text_list.size() && i < static_cast<size_t>(search::kFeedbackDocs); ++i) {
-        top.push_back(text_list[i].id);
+    // Without a word the model can embed, the text side alone answers.
+    if (!q.empty()) {
+      if (mode == "hybrid" && !text_list.empty()) {
+        // Pseudo-relevance feedback (Rocchio): pull the query towards the best lexical match, so the
+        // vector side also brings that passage's neighbours, which BM25 cannot find.
+        // The passages' stored vectors, read from SQLite: the same whether or not the space's
+        // index is in memory yet (see VectorHits).
+        std::vector<int64_t> top;
+        for (size_t i = 0; i < text_list.size() && i < static_cast<size_t>(search::kFeedbackDocs); ++i) {
+          top.push_back(text_list[i].id);
+        }
+        std::map<int64_t, std::vector<float>> stored;
+        KS_RETURN_IF_ERROR(store::ReadEmbeddings(ctx.db(), top, model.id, [&](int64_t label, std::span<const float> v) {
+          if (v.size() == q.size()) stored[label].assign(v.begin(), v.end());
+        }));
+        std::vector<float> feedback;
+        for (int64_t label : top) {
+          auto it = stored.find(label);
+          if (it != stored.end()) feedback.insert(feedback.end(), it->second.begin(), it->second.end());
+        }
+        KS_RETURN_IF_ERROR(search::ExpandQueryVector(q, feedback, search::kFeedbackBeta));
       }
-      std::map<int64_t, std::vector<float>> stored;
-      KS_RETURN_IF_ERROR(store::ReadEmbeddings(ctx.db(), top, model.id, [&](int64_t label, std::span<const float> v) {
-        if (v.size() == q.size()) stored[label].assign(v.begin(), v.end());
-      }));
-      std::vector<float> feedback;
-      for (int64_t label : top) {
-        auto it = stored.find(label);
-        if (it != stored.end()) feedback.insert(feedback.end(), it->second.begin(), it->second.end());
-      }
-      KS_RETURN_IF_ERROR(search::ExpandQueryVector(q, feedback, search::kFeedbackBeta));
+      KS_ASSIGN_OR_RETURN(vec_list, VectorHits(ctx, space, model, q, depth, allowed_ptr, nullptr));
     }
-    KS_ASSIGN_OR_RETURN(vec_list, VectorHits(ctx, space, model, q, depth, allowed_ptr, nullptr));
   }
 
   // With groupBySource, each side is first reduced to one entry per source (its best chunk), so
@@ -452,6 +470,7 @@ Result<json> Similar(Context& ctx, Args& a) {
     KS_ASSIGN_OR_RETURN(q, QueryVector(ctx, model, *text, [&](const std::string& m) {
       return store::FtsDocFrequencies(ctx.db(), m);
     }));
+    if (q.empty()) return json::array();  // no word to embed: nothing is similar to it
   } else {
     // The seed's own vectors (mean for a source), from SQLite: the model need not be available.
     q.assign(static_cast<size_t>(model.dim), 0.0f);

@@ -207,6 +207,26 @@ bool BuiltinEmbedder::IsStopword(std::string_view w) {
   return Stopwords().Contains(HashBytes(p, w.size()), p, w.size());
 }
 
+bool BuiltinEmbedder::HasContentWord(std::string_view text) {
+  const StopSet& stop = Stopwords();
+  unsigned char buf[kMaxWord];
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  size_t i = 0;
+  while (i < size) {
+    // Words exactly as EmbedInto collects them (folded, cut at kMaxWord).
+    while (i < size && kFold.fold[p[i]] == 0) ++i;
+    if (i >= size) break;
+    size_t n = 0;
+    while (i < size && kFold.fold[p[i]] != 0) {
+      if (n < kMaxWord) buf[n++] = kFold.fold[p[i]];
+      ++i;
+    }
+    if (!stop.Contains(HashBytes(buf, n), buf, n)) return true;
+  }
+  return false;
+}
+
 void BuiltinEmbedder::EmbedInto(std::string_view text, const WordWeights* weights, float* out) {
   const uint32_t dims = static_cast<uint32_t>(options_.dimensions);
   float* acc = acc_.data();

@@ -81,6 +81,11 @@ class BuiltinEmbedder final : public Embedder {
   // folded as it folds them (ASCII-lowercased).
   static bool IsStopword(std::string_view folded_word);
 
+  // True when `text` holds a word the embedder makes features of (one that is not a stopword).
+  // Without one, EmbedOne/EmbedWeighted return the fixed vector shared by all featureless texts
+  // ("?", "the and of"), whose neighbours are arbitrary: a search skips its vector side then.
+  static bool HasContentWord(std::string_view text);
+
  private:
   explicit BuiltinEmbedder(const BuiltinEmbedderOptions& options);
   void EmbedInto(std::string_view text, const WordWeights* weights, float* out);

@@ -61,16 +61,37 @@ std::vector<std::string> QueryWords(std::string_view text, const MatchQueryOptio
   return out;
 }
 
+std::string PrefixWord(std::string_view text, const MatchQueryOptions& options) {
+  if (!options.prefix_last || text.empty() || !IsWordByte(static_cast<unsigned char>(text.back()))) return "";
+  size_t begin = text.size();
+  while (begin > 0 && IsWordByte(static_cast<unsigned char>(text[begin - 1]))) --begin;
+  std::string w(text.substr(begin));
+  for (char& c : w) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (w.size() < kMinPrefixBytes || IsQueryStopword(w)) return "";
+  return w;
+}
+
 std::string BuildMatchQuery(std::string_view text, const MatchQueryOptions& options) {
   std::string q;
-  for (const std::string& w : QueryWords(text, options)) {
-    if (!q.empty()) q += " OR ";
+  auto quoted = [&](const std::string& w) {
     q += '"';
     for (char c : w) {
       if (c == '"') q += '"';  // FTS5 string escape; unreachable for words, kept for safety
       q += c;
     }
     q += '"';
+  };
+  for (const std::string& w : QueryWords(text, options)) {
+    if (!q.empty()) q += " OR ";
+    quoted(w);
+  }
+  // Last, so that the plain words keep their phrase numbers (ks_df's order).
+  if (const std::string p = PrefixWord(text, options); !p.empty()) {
+    if (!q.empty()) q += " OR ";
+    quoted(p);
+    q += " *";
   }
   return q;
 }

@@ -24,7 +24,17 @@ struct MatchQueryOptions {
   // At most this many distinct words are used (the first ones); bounds query cost for pasted text.
   size_t max_terms = 64;
   bool drop_stopwords = true;
+  // Search as you type: when the text ends inside a word (its last byte is a word byte), that word
+  // may be unfinished, so BuildMatchQuery also matches it as a prefix ("borr" finds "borrow"): a
+  // last phrase `"word" *` after the plain words. Not for words under kMinPrefixBytes (a prefix of
+  // one or two letters matches most of the index) nor for stopwords.
+  bool prefix_last = false;
 };
+
+inline constexpr size_t kMinPrefixBytes = 3;
+
+// The word BuildMatchQuery matches as a prefix under `options` (lowercased ASCII), or "".
+std::string PrefixWord(std::string_view text, const MatchQueryOptions& options);
 
 // The MATCH expression, or "" when the text has no word at all (the caller must then return no
 // full-text results instead of running MATCH with an empty string, which is an FTS5 error).

@@ -80,6 +80,9 @@ test('a note added through the page is processed, found with a <mark>, and its H
   await hit.waitFor();
   assert.equal(await hit.locator('.hit-title').textContent(), 'Orchard winds');
   assert.deepEqual(await hit.locator('.snippet mark').allTextContents(), ['zephyrine']);
+  // Searched as typed: an unfinished last word matches as a prefix, and the snippet marks the word.
+  await page.getByLabel('Search this space').fill('orchard zephy');
+  await page.locator('[data-testid=results] .snippet mark', { hasText: 'zephyrine' }).first().waitFor();
   // Only <mark> elements were built: the note's own tags are text.
   assert.equal(await page.locator('[data-testid=results] img, [data-testid=results] b').count(), 0);
   await page.getByLabel('Search this space').fill('onerror img');

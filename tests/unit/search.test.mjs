@@ -157,6 +157,37 @@ test('similar finds neighbours of a chunk, a source, or a text', async () => {
   await rejectsWith(store.similar({ chunkId: top.chunkId, text: 'x' }), 'INVALID_ARGUMENT', 'chunkId');
 });
 
+test('search as you type: an unfinished last word matches as a prefix, a finished one does not', async () => {
+  // "sourd" is no word of the corpus: a whole-word search finds nothing on the text side.
+  assert.equal((await store.search(space.id, 'sourd', { mode: 'text' })).length, 0);
+  assert.equal((await store.search(space.id, 'sourd', { mode: 'text', prefix: false })).length, 0);
+  const typing = await store.search(space.id, 'sourd', { mode: 'text', prefix: true, k: 20 });
+  assert.ok(typing.length >= 3, `${typing.length} hits`);
+  assert.ok(typing.some((h) => h.sourceTitle === 'sourdough'), typing.map((h) => h.sourceTitle).join());
+  // Snippets mark the words the prefix matched (a hit matched only in its title has none).
+  assert.ok(typing.filter((h) => /<mark>sourdough<\/mark>/i.test(h.snippet)).length >= 3, typing.map((h) => h.snippet).join('\n'));
+  // Hybrid: the text side now contributes (the n-gram vector side found some on its own).
+  const hybrid = await store.search(space.id, 'crop rota', { prefix: true, k: 5 });
+  assert.equal(hybrid[0].sourceTitle, 'crop-rotation');
+  assert.match(hybrid[0].snippet, /<mark>rotation<\/mark>/i, 'the text side matched "rotation" from "rota"');
+  // A space after the word finishes it; two letters and stopwords are not expanded.
+  assert.equal((await store.search(space.id, 'sourd ', { mode: 'text', prefix: true })).length, 0);
+  assert.equal((await store.search(space.id, 'ze', { mode: 'text', prefix: true })).length, 0);
+  await rejectsWith(store.search(space.id, 'sourd', { prefix: 'yes' }), 'INVALID_ARGUMENT', 'prefix');
+});
+
+test('a query without a word the model can embed has no vector side', async () => {
+  // "?" and stopwords get the embedder's one featureless vector: its neighbours would be arbitrary.
+  assert.deepEqual(await store.search(space.id, '?', { mode: 'vector' }), []);
+  assert.deepEqual(await store.search(space.id, '?!', { mode: 'hybrid' }), []);
+  assert.deepEqual(await store.similar({ text: '...', spaceId: space.id }, { k: 3 }), []);
+  const stop = await store.search(space.id, 'the', { k: 5 });
+  assert.ok(stop.length > 0, 'the text side still answers');
+  assert.ok(stop.every((h) => h.scores.vector === null && h.scores.text), JSON.stringify(stop.map((h) => h.scores)));
+  // One content word is enough for the vector side.
+  assert.ok((await store.search(space.id, 'the telescope', { mode: 'vector', k: 3 })).length === 3);
+});
+
 test('identical bytes are not processed twice', async () => {
   const again = await store.ingest(space.id, notes.slice(0, 3));
   assert.equal(again.duplicates, 3);

@@ -100,6 +100,20 @@ TEST(BuiltinEmbedder, UnitNormAndFiniteForAnyInput) {
   EXPECT_LT(std::fabs(Dot(Embed(e, ""), Embed(e, "protein folding"))), 0.2);
 }
 
+// HasContentWord says exactly when a text gets the shared featureless vector.
+TEST(BuiltinEmbedder, HasContentWordIsFalseExactlyForFeaturelessTexts) {
+  BuiltinEmbedder e;
+  const std::vector<float> featureless = Embed(e, "");
+  for (const char* s : {"", " ", "?", "...!!!", "the of and", "The, OF; and?", "\t\n"}) {
+    EXPECT_FALSE(BuiltinEmbedder::HasContentWord(s)) << s;
+    EXPECT_EQ(Embed(e, s), featureless) << s;
+  }
+  for (const char* s : {"protein", "the protein", "42", "東京", "a b c", "Theory", "\xff"}) {
+    EXPECT_TRUE(BuiltinEmbedder::HasContentWord(s)) << s;
+    EXPECT_NE(Embed(e, s), featureless) << s;
+  }
+}
+
 TEST(BuiltinEmbedder, SimilarTextsAreCloserThanUnrelatedOnes) {
   BuiltinEmbedder e;
   auto q = Embed(e, "Aspirin reduces the risk of heart attacks.");

@@ -214,6 +214,45 @@ TEST(MatchQuery, QuotesWordsDropsStopwordsAndRepeats) {
   EXPECT_EQ(BuildMatchQuery("one two three", few), "\"one\" OR \"two\"");
 }
 
+TEST(MatchQuery, PrefixLastMatchesAnUnfinishedWordAsAPrefix) {
+  MatchQueryOptions typing;
+  typing.prefix_last = true;
+  EXPECT_EQ(BuildMatchQuery("borrow Chec", typing), "\"borrow\" OR \"chec\" OR \"chec\" *");
+  EXPECT_EQ(PrefixWord("borrow Chec", typing), "chec");
+  // A space (or any separator) after the word: it is finished.
+  EXPECT_EQ(BuildMatchQuery("borrow chec ", typing), "\"borrow\" OR \"chec\"");
+  EXPECT_EQ(BuildMatchQuery("chec?", typing), "\"chec\"");
+  // Too short, or a stopword: no prefix (it would match most of the index).
+  EXPECT_EQ(BuildMatchQuery("heart bo", typing), "\"heart\" OR \"bo\"");
+  EXPECT_EQ(BuildMatchQuery("heart the", typing), "\"heart\"");
+  EXPECT_EQ(PrefixWord("heart the", typing), "");
+  // A word already in the query keeps its place; the prefix phrase comes last.
+  EXPECT_EQ(BuildMatchQuery("cells cell", typing), "\"cells\" OR \"cell\" OR \"cell\" *");
+  // Off by default.
+  EXPECT_EQ(BuildMatchQuery("borrow chec"), "\"borrow\" OR \"chec\"");
+  EXPECT_EQ(PrefixWord("borrow chec", MatchQueryOptions{}), "");
+}
+
+TEST_F(Fts, PrefixPhraseFindsWordsStartingWithTheStemAndMarksThem) {
+  Create("porter unicode61 remove_diacritics 2");
+  Insert(1, "Borrowing", "The borrow checker rejects this program.");
+  Insert(2, "Other", "Nothing about that here.");
+  MatchQueryOptions typing;
+  typing.prefix_last = true;
+  const std::string match = BuildMatchQuery("borr", typing);
+  EXPECT_EQ(Rows("borr"), (std::vector<int64_t>{}));  // a whole-word query finds nothing
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db_.get(), "SELECT rowid, snippet(t, 2, '[', ']', '…', 8) FROM t WHERE t MATCH ? ORDER BY rank",
+                               -1, &st, nullptr), SQLITE_OK);
+  sqlite3_bind_text(st, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 1);
+  const std::string snip = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  EXPECT_NE(snip.find("[borrow]"), std::string::npos) << snip;
+}
+
 // Any user string: BuildMatchQuery either returns "" or a MATCH expression FTS5 accepts.
 TEST_F(Fts, AnyUserStringIsSafe) {
   Create("kspace1");
