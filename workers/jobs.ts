@@ -276,6 +276,9 @@ export async function ingestJob(ctx: JobContext): Promise<unknown> {
     }
   }
   let pipeline: Pipeline | null = null;
+  // The second worker starts (a new thread and module instance: tens of ms) while the first slice
+  // is staged, rather than after it, when the pipeline asks for it.
+  if (early) void ctx.preparer().catch(() => null);
   let at = 0;
   for (let i = 0; i < sources.length;) {
     ctx.checkCancelled();
