@@ -332,6 +332,41 @@ test('a page-side embedder: vectors stored with its id, search through it, reemb
   await rejectsWith(openStore({ path: file, embedder: { id: 'x', dimensions: 3 } }), 'INVALID_ARGUMENT', 'embedder.embed');
 });
 
+test('reembed is resumable: cancelled part-way, the space keeps its model; run again, it embeds only the rest', async () => {
+  const file = path.join(tempDir(), 'reembed.kspace');
+  const embedder = {
+    id: 'words-32',
+    dimensions: 32,
+    embed: (texts) => texts.map((t) => {
+      const v = new Array(32).fill(0.01);
+      for (const w of t.toLowerCase().match(/[a-z]+/g) ?? []) v[[...w].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 32] += 1;
+      return v;
+    }),
+  };
+  let s = await openStore({ path: file, embedder });
+  const sp = await s.createSpace({ title: 'reembed' });
+  const { chunks } = await s.ingest(sp.id, notes);
+  assert.ok(chunks > 256, `${chunks} chunks: more than one step of 256`);
+  const ac = new AbortController();
+  const first = [];
+  await rejectsWith(s.reembed(sp.id, { to: 'builtin', signal: ac.signal, onProgress: (p) => { first.push(p); ac.abort(); } }), 'CANCELLED');
+  assert.ok(first.length >= 1 && first[0].embedded > 0 && first[0].embedded < chunks, JSON.stringify(first));
+  // Until the move is complete, the space searches with the model it had.
+  assert.equal((await s.getSpace(sp.id)).embeddingModel, 'words-32');
+  assert.ok((await s.search(sp.id, 'sourdough starter', { mode: 'vector', k: 3 })).length === 3);
+  await s.close();
+  // Reopened: the vectors already made are kept, only the rest is embedded.
+  s = await openStore({ path: file, embedder });
+  const done = await s.reembed(sp.id, { to: 'builtin' });
+  assert.equal(done.model, 'kspace-builtin-v1');
+  assert.equal(done.embedded, chunks - first.at(-1).embedded);
+  assert.equal((await s.getSpace(sp.id)).embeddingModel, 'kspace-builtin-v1');
+  const after = await s.search(sp.id, 'sourdough starter', { mode: 'vector', k: 3 });
+  assert.ok(after.some((h) => h.sourceTitle.startsWith('sourdough')), after.map((h) => h.sourceTitle).join());
+  assert.deepEqual(await s.check(), { ok: true, problems: [] });
+  await s.close();
+});
+
 test('vector scores are the exact cosine of the stored vectors, in exact order (the index holds int8)', async () => {
   // Vectors that differ by less than int8 can resolve. Item i is 10 on the first axis and
   // x = 0.015 * (i + 1) on an axis of its own; the query is 10 on the first axis and 1 on every
