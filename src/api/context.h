@@ -18,6 +18,7 @@
 #include "api/vector_spaces.h"
 #include "chat/memory_index.h"  // chat: memories
 #include "embed/builtin_embedder.h"
+#include "store/fts_replay.h"
 #include "store/store.h"
 
 namespace kspace::graph {
@@ -67,6 +68,8 @@ struct EngineState {
   // map: the projection model of the last layout or placement, by its model version id.
   std::string placement_version;
   std::shared_ptr<const graph::DrArtifact> placement_model;
+  // search: the full-text tokenizer for snippets (opened on first use; search/snippet.h).
+  std::unique_ptr<store::FtsTokenizer> snippet_tokenizer;
 
   // Writes what this state keeps only in memory and a close must not lose: the vector indexes'
   // unsaved changes (so the next open loads them instead of replaying the log) and the term

@@ -16,6 +16,7 @@
 #include "api/common.h"
 #include "api/convert.h"
 #include "embed/builtin_embedder.h"
+#include "search/snippet.h"
 #include "api/ingest.h"
 #include "api/search.h"
 #include "index/filter.h"
@@ -157,6 +158,44 @@ std::string Excerpt(const store::ChunkRow& c) {
   return std::string(body.substr(0, cut)) + "…";
 }
 
+// Snippets of the hits shown (search/snippet.h): the query's words (the MATCH's, plus its prefix
+// word) and each body tokenised with the full-text tokenizer, so a word is marked exactly where
+// FTS5 matched it. A hit without a query word in its body gets none (the caller shows its start).
+Result<std::unordered_map<int64_t, std::string>> Snippets(Context& ctx, const std::string& query,
+                                                          const search::MatchQueryOptions& match_options,
+                                                          const std::vector<const store::ChunkRow*>& rows) {
+  std::unordered_map<int64_t, std::string> out;
+  if (!ctx.state.snippet_tokenizer) {
+    KS_ASSIGN_OR_RETURN(ctx.state.snippet_tokenizer, store::FtsTokenizer::Open());
+  }
+  store::FtsTokenizer& tok = *ctx.state.snippet_tokenizer;
+  std::vector<search::SnippetTerm> terms;
+  std::vector<store::FtsTokenizer::Span> spans;
+  auto add_term = [&](const std::string& word, bool prefix) -> Status {
+    spans.clear();
+    if (!tok.TokenizeSpans(word, true, &spans)) return Internal("could not tokenise the query");
+    search::SnippetTerm t;
+    t.prefix = prefix;
+    for (auto& s : spans) t.tokens.push_back(std::move(s.form));
+    if (!t.tokens.empty()) terms.push_back(std::move(t));
+    return Status::Ok();
+  };
+  for (const std::string& w : search::QueryWords(query, match_options)) KS_RETURN_IF_ERROR(add_term(w, false));
+  if (const std::string p = search::PrefixWord(query, match_options); !p.empty()) KS_RETURN_IF_ERROR(add_term(p, true));
+  if (terms.empty()) return out;
+  std::vector<search::SnippetToken> tokens;
+  for (const store::ChunkRow* c : rows) {
+    const std::string_view body = c->body();
+    spans.clear();
+    if (!tok.TokenizeSpans(body, false, &spans)) return Internal("could not tokenise a passage");
+    tokens.clear();
+    for (auto& s : spans) tokens.push_back(search::SnippetToken{std::move(s.form), s.begin, s.end});
+    std::string snippet = search::MakeSnippet(body, tokens, terms);
+    if (!snippet.empty()) out.emplace(c->label, std::move(snippet));
+  }
+  return out;
+}
+
 Result<std::map<std::string, std::string>> SourceTitles(Context& ctx, const std::vector<store::ChunkRow>& chunks) {
   std::map<std::string, std::string> titles;
   for (const auto& c : chunks) {
@@ -233,31 +272,23 @@ Result<std::optional<search::DocFrequencies>> WordFrequencies(const search::DfLo
 // The best `depth` full-text hits for `match` (= BuildMatchQuery(query)). When a query word is
 // common, the pruned query of search::PruneCommonWords runs first (at 100k chunks a word in a fifth
 // of them made one query cost 50 ms natively instead of 10); its result is kept only when it is
-// provably the full query's. `matched` receives how many rows `match` itself yields, or -1 when
-// that is unknown (the pruned query answered, or `allowed` restricted the count).
+// provably the full query's.
 Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& space_id, const std::string& query,
                                               const std::string& match, int64_t depth,
-                                              const std::vector<int64_t>* allowed, int64_t* matched,
+                                              const std::vector<int64_t>* allowed,
                                               const search::DfLookup& df_lookup,
                                               const std::vector<std::string>* idf_words, bool prefix) {
-  *matched = -1;
   const std::vector<std::string> words = search::QueryWords(query);
   // A prefix phrase is not one of `words`: the pruned query, made of those, would drop it.
   if (words.size() >= 2 && !prefix) {
     KS_ASSIGN_OR_RETURN(std::optional<search::DocFrequencies> f, WordFrequencies(df_lookup, words, match, idf_words));
-    if (!f) {
-      *matched = 0;
-      return std::vector<store::FtsHit>();  // no row holds any word
-    }
+    if (!f) return std::vector<store::FtsHit>();  // no row holds any word
     if (auto pruned = search::PruneCommonWords(words, f->df, f->rows, search::kDefaultBm25.k1)) {
       KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, pruned->match, depth, allowed));
       if (static_cast<int64_t>(hits.size()) >= depth && hits.back().score > pruned->bound) return hits;
     }
   }
-  store::FtsSearchCounts counts;
-  KS_ASSIGN_OR_RETURN(auto hits, store::FtsSearch(ctx.db(), space_id, match, depth, allowed, &counts));
-  if (allowed == nullptr) *matched = counts.matched;
-  return hits;
+  return store::FtsSearch(ctx.db(), space_id, match, depth, allowed);
 }
 
 Result<json> Search(Context& ctx, Args& a) {
@@ -297,7 +328,6 @@ Result<json> Search(Context& ctx, Args& a) {
   match_options.prefix_last = prefix_opt.value_or(false);
   const std::string match = search::BuildMatchQuery(query, match_options);
   const bool prefix = !search::PrefixWord(query, match_options).empty();
-  int64_t text_rows = -1;  // rows `match` yields, when known
   // Document frequencies (ks_df values) by MATCH expression, fetched once per search: a hybrid
   // search needs them for the query vector's word weights and for the full-text side's pruning,
   // and the second can be read off the first (one pass over the words' posting lists, not two).
@@ -311,7 +341,7 @@ Result<json> Search(Context& ctx, Args& a) {
   };
   const std::vector<std::string> idf_words = mode == "hybrid" ? search::IdfWords(query) : std::vector<std::string>();
   if (mode != "vector" && !match.empty() && !(filtered && allowed.empty())) {
-    KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, &text_rows, df_lookup,
+    KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, df_lookup,
                                               mode == "hybrid" ? &idf_words : nullptr, prefix));
     for (const auto& h : hits) text_list.push_back(search::ScoredId{h.label, h.score});
   }
@@ -410,7 +440,12 @@ Result<json> Search(Context& ctx, Args& a) {
   // Snippets only for the hits returned (a vector-only hit gets one too if its body matches).
   std::unordered_map<int64_t, std::string> snippets;
   if (!match.empty()) {
-    KS_ASSIGN_OR_RETURN(snippets, store::FtsSnippets(ctx.db(), labels, match, text_rows));
+    std::vector<const store::ChunkRow*> shown;
+    for (int64_t label : labels) {
+      auto it = by_label.find(label);
+      if (it != by_label.end()) shown.push_back(it->second);
+    }
+    KS_ASSIGN_OR_RETURN(snippets, Snippets(ctx, query, match_options, shown));
   }
   json hits = json::array();
   int64_t rank = 0;

@@ -187,16 +187,6 @@ namespace {
 
 std::string JsonList(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
-// FtsSnippets: up to this many labels, one point query each; more, one pass over the matches.
-constexpr size_t kFtsSnippetPointQueries = 16;
-// ... unless the match is known to yield at most this many rows per label: then the one pass is
-// cheaper still. A point query sets FTS5 up for every term of the match (a seek in each term's
-// segments); the pass steps through the matching rows once. Measured (wasm, 10 labels): the pass
-// was faster for every text query of the RFC corpus (13.5k chunks, 0.6-3.8k matching rows; median
-// 3.4 -> 3.0 ms) and of the 106k-chunk benchmark space (0.9-3.9k rows); an earlier measurement
-// there had point queries ahead for 16 labels of a match of unknown (larger) size.
-constexpr int64_t kFtsSnippetPassRowsPerLabel = 400;
-
 std::string JsonLabels(const std::vector<int64_t>& v) {
   std::string out = "[";
   for (size_t i = 0; i < v.size(); ++i) {
@@ -204,18 +194,6 @@ std::string JsonLabels(const std::vector<int64_t>& v) {
     out += std::to_string(v[i]);
   }
   return out + "]";
-}
-
-// The snippet of a chunk's body (column 2) that search hits carry; both FtsSnippets plans use it.
-#define KS_SNIPPET "snippet(chunk_fts, 2, '<mark>', '</mark>', '…', 24)"
-
-// One chunk's snippet through a point query (empty when the chunk does not match).
-Result<std::string> FtsSnippet(Database& db, int64_t label, const std::string& match) {
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT " KS_SNIPPET " FROM chunk_fts WHERE chunk_fts MATCH ?1 AND rowid = ?2"));
-  st->BindAll(match, label);
-  KS_ASSIGN_OR_RETURN(bool row, st->Step());
-  return row ? st->Text(0) : std::string();
 }
 
 }  // namespace
@@ -297,35 +275,6 @@ Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::st
   KS_ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return std::optional<std::string>();
   return std::optional<std::string>(st->Text(0));
-}
-
-Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const std::vector<int64_t>& labels,
-                                                             const std::string& match, int64_t matching_rows) {
-  std::unordered_map<int64_t, std::string> out;
-  const bool pass_is_cheap =
-      matching_rows >= 0 && matching_rows <= kFtsSnippetPassRowsPerLabel * static_cast<int64_t>(labels.size());
-  if (labels.size() <= kFtsSnippetPointQueries && !pass_is_cheap) {
-    for (int64_t label : labels) {
-      KS_ASSIGN_OR_RETURN(std::string s, FtsSnippet(db, label, match));
-      if (!s.empty()) out.emplace(label, std::move(s));
-    }
-    return out;
-  }
-  // "+rowid": not a constraint FTS5 can use (which would make it one point query per label
-  // again), so FTS5 walks the matching rows once and SQLite computes the snippet only for those
-  // that pass the IN test.
-  KS_ASSIGN_OR_RETURN(CachedStatement st, db.Prepare(
-      "SELECT rowid, " KS_SNIPPET " FROM chunk_fts WHERE chunk_fts MATCH ?1 "
-      "AND +rowid IN (SELECT value FROM json_each(?2))"));
-  const std::string list = JsonLabels(labels);
-  st->BindAll(match, list);
-  for (;;) {
-    KS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    std::string s = st->Text(1);
-    if (!s.empty()) out.emplace(st->Int(0), std::move(s));
-  }
-  return out;
 }
 
 Status EnsureEmbeddingModel(Database& db, const EmbeddingModel& model, const std::string& now) {

@@ -88,11 +88,11 @@ struct FtsHit {
   double score;  // BM25F score, higher is better
 };
 // The best `limit` chunks of `space_id` for the FTS5 MATCH expression `match` (which must be
-// non-empty), ranked by ks_bm25. No snippets: FtsSnippets makes them for the hits that are shown.
-// `allowed` (when given) restricts the hits to those labels.
-// What FtsSearch looked at: the rows `match` yielded (with `allowed`, those of them allowed; for
-// FtsSnippets' choice of plan), and how many of them it scored in full (the others were ruled out
-// by their bound without reading their column sizes).
+// non-empty), ranked by ks_bm25. No snippets: the caller makes them for the hits it shows
+// (search/snippet.h). `allowed` (when given) restricts the hits to those labels.
+// What FtsSearch looked at: the rows `match` yielded (with `allowed`, those of them allowed), and
+// how many of them it scored in full (the others were ruled out by their bound without reading
+// their column sizes).
 struct FtsSearchCounts {
   int64_t matched = 0;
   int64_t scored = 0;
@@ -103,14 +103,6 @@ Result<std::vector<FtsHit>> FtsSearch(Database& db, const std::string& space_id,
 // The value of ks_df over chunk_fts for `match` ("N df_0 df_1 ...", search/fts_rank.h), or
 // nullopt when no row matches (search::FetchIdfWeights' lookup).
 Result<std::optional<std::string>> FtsDocFrequencies(Database& db, const std::string& match);
-// A snippet of the body of each of `labels` for `match` (FTS5's snippet() with <mark> tags),
-// keyed by label; labels whose chunk does not match are absent. Picks the cheaper plan: a point
-// query per label for a few, one pass over the matching rows for many (each point query sets
-// FTS5 up for every term of `match` again); both give the same strings. `matching_rows`, when
-// known (>= 0; FtsSearch's `matched` for the same `match`), lets a few labels take the one pass
-// too when the match yields few rows.
-Result<std::unordered_map<int64_t, std::string>> FtsSnippets(Database& db, const std::vector<int64_t>& labels,
-                                                             const std::string& match, int64_t matching_rows = -1);
 
 // ---- embeddings -----------------------------------------------------------------------------
 

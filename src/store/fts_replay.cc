@@ -195,6 +195,19 @@ bool FtsTokenizer::Tokenize(std::string_view text, std::string* out) {
   return rc == SQLITE_OK && sink.ok;
 }
 
+bool FtsTokenizer::TokenizeSpans(std::string_view text, bool query, std::vector<Span>* out) {
+  if (text.size() > static_cast<size_t>(INT32_MAX)) return false;
+  auto cb = [](void* ctx, int tflags, const char* p, int n, int begin, int end) -> int {
+    if ((tflags & FTS5_TOKEN_COLOCATED) != 0 || n < 0 || begin < 0 || end < begin) return SQLITE_OK;
+    static_cast<std::vector<Span>*>(ctx)->push_back(
+        Span{std::string(p, static_cast<size_t>(n)), static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
+    return SQLITE_OK;
+  };
+  const int rc = state_->api.xTokenize(state_->tok, out, query ? FTS5_TOKENIZE_QUERY : FTS5_TOKENIZE_DOCUMENT,
+                                       text.data(), static_cast<int>(text.size()), nullptr, 0, cb);
+  return rc == SQLITE_OK;
+}
+
 // ---- registration, arming, counts
 
 Status RegisterFtsReplay(sqlite3* db) {

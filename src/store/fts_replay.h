@@ -56,6 +56,16 @@ class FtsTokenizer {
   // something a replay cannot carry (colocated tokens); `out` is then unspecified.
   bool Tokenize(std::string_view text, std::string* out);
 
+  // The tokens of `text` with their byte offsets, appended to `out`, as FTS5 tokenises a document
+  // (or, with `query`, a query string). Colocated tokens (synonyms; this tokenizer makes none) are
+  // skipped. false if the tokenizer failed.
+  struct Span {
+    std::string form;
+    uint32_t begin = 0;
+    uint32_t end = 0;
+  };
+  bool TokenizeSpans(std::string_view text, bool query, std::vector<Span>* out);
+
  private:
   struct State;
   std::unique_ptr<State> state_;
