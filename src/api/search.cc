@@ -15,15 +15,15 @@
 
 #include "api/common.h"
 #include "api/convert.h"
-#include "embed/builtin_embedder.h"
-#include "search/snippet.h"
 #include "api/ingest.h"
 #include "api/search.h"
+#include "embed/builtin_embedder.h"
 #include "index/filter.h"
 #include "search/fts_query.h"
 #include "search/fts_rank.h"
 #include "search/fusion.h"
 #include "search/hybrid.h"
+#include "search/snippet.h"
 #include "store/chunks.h"
 
 namespace kspace::api {
