@@ -158,8 +158,8 @@ std::string Excerpt(const store::ChunkRow& c) {
   return std::string(body.substr(0, cut)) + "…";
 }
 
-// Snippets of the hits shown (search/snippet.h): the query's words (the MATCH's, plus its prefix
-// word) and each body tokenised with the full-text tokenizer, so a word is marked exactly where
+// Snippets of the hits shown (search/snippet.h): the query's words (the MATCH's, plus its quoted
+// phrases and prefix word) and each body tokenised with the full-text tokenizer, so a word is marked exactly where
 // FTS5 matched it. A hit without a query word in its body gets none (the caller shows its start).
 Result<std::unordered_map<int64_t, std::string>> Snippets(Context& ctx, const std::string& query,
                                                           const search::MatchQueryOptions& match_options,
@@ -181,6 +181,7 @@ Result<std::unordered_map<int64_t, std::string>> Snippets(Context& ctx, const st
     return Status::Ok();
   };
   for (const std::string& w : search::QueryWords(query, match_options)) KS_RETURN_IF_ERROR(add_term(w, false));
+  for (const std::string& phrase : search::QuotedPhrases(query, match_options)) KS_RETURN_IF_ERROR(add_term(phrase, false));
   if (const std::string p = search::PrefixWord(query, match_options); !p.empty()) KS_RETURN_IF_ERROR(add_term(p, true));
   if (terms.empty()) return out;
   std::vector<search::SnippetToken> tokens;
@@ -277,10 +278,10 @@ Result<std::vector<store::FtsHit>> RankedText(Context& ctx, const std::string& s
                                               const std::string& match, int64_t depth,
                                               const std::vector<int64_t>* allowed,
                                               const search::DfLookup& df_lookup,
-                                              const std::vector<std::string>* idf_words, bool prefix) {
+                                              const std::vector<std::string>* idf_words, bool extra_phrases) {
   const std::vector<std::string> words = search::QueryWords(query);
-  // A prefix phrase is not one of `words`: the pruned query, made of those, would drop it.
-  if (words.size() >= 2 && !prefix) {
+  // A prefix or quoted phrase is not one of `words`: the pruned query, made of those, would drop it.
+  if (words.size() >= 2 && !extra_phrases) {
     KS_ASSIGN_OR_RETURN(std::optional<search::DocFrequencies> f, WordFrequencies(df_lookup, words, match, idf_words));
     if (!f) return std::vector<store::FtsHit>();  // no row holds any word
     if (auto pruned = search::PruneCommonWords(words, f->df, f->rows, search::kDefaultBm25.k1)) {
@@ -327,7 +328,9 @@ Result<json> Search(Context& ctx, Args& a) {
   search::MatchQueryOptions match_options;
   match_options.prefix_last = prefix_opt.value_or(false);
   const std::string match = search::BuildMatchQuery(query, match_options);
-  const bool prefix = !search::PrefixWord(query, match_options).empty();
+  // Phrases beyond the query's words (a prefix, quoted runs) rule out the pruned query.
+  const bool extra_phrases = !search::PrefixWord(query, match_options).empty() ||
+                             !search::QuotedPhrases(query, match_options).empty();
   // Document frequencies (ks_df values) by MATCH expression, fetched once per search: a hybrid
   // search needs them for the query vector's word weights and for the full-text side's pruning,
   // and the second can be read off the first (one pass over the words' posting lists, not two).
@@ -342,7 +345,7 @@ Result<json> Search(Context& ctx, Args& a) {
   const std::vector<std::string> idf_words = mode == "hybrid" ? search::IdfWords(query) : std::vector<std::string>();
   if (mode != "vector" && !match.empty() && !(filtered && allowed.empty())) {
     KS_ASSIGN_OR_RETURN(auto hits, RankedText(ctx, space_id, query, match, depth, allowed_ptr, df_lookup,
-                                              mode == "hybrid" ? &idf_words : nullptr, prefix));
+                                              mode == "hybrid" ? &idf_words : nullptr, extra_phrases));
     for (const auto& h : hits) text_list.push_back(search::ScoredId{h.label, h.score});
   }
   // Vectors.

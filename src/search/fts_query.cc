@@ -61,6 +61,54 @@ std::vector<std::string> QueryWords(std::string_view text, const MatchQueryOptio
   return out;
 }
 
+std::vector<std::string> QuotedPhrases(std::string_view text, const MatchQueryOptions& options) {
+  std::vector<std::string> out;
+  if (!options.quoted_phrases) return out;
+  // Quote marks: '"', and the curly U+201C / U+201D (E2 80 9C / E2 80 9D) that editors put in.
+  auto quote_at = [&](size_t i) -> size_t {  // the mark's length at i, or 0
+    if (text[i] == '"') return 1;
+    if (i + 2 < text.size() && static_cast<unsigned char>(text[i]) == 0xE2 &&
+        static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(text[i + 2]) == 0x9C || static_cast<unsigned char>(text[i + 2]) == 0x9D)) {
+      return 3;
+    }
+    return 0;
+  };
+  size_t open = std::string_view::npos;  // just after the opening mark
+  for (size_t i = 0; i < text.size();) {
+    const size_t q = quote_at(i);
+    if (q == 0) {
+      ++i;
+      continue;
+    }
+    if (open == std::string_view::npos) {
+      open = i + q;
+    } else {
+      std::vector<std::string> words;
+      std::string cur;
+      for (char ch : text.substr(open, i - open)) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (IsWordByte(c)) {
+          cur.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
+        } else if (!cur.empty()) {
+          words.push_back(std::move(cur));
+          cur.clear();
+        }
+      }
+      if (!cur.empty()) words.push_back(std::move(cur));
+      if (words.size() > kMaxPhraseWords) words.resize(kMaxPhraseWords);
+      std::string joined;
+      for (const std::string& w : words) joined += (joined.empty() ? "" : " ") + w;
+      if (words.size() >= 2 && out.size() < kMaxQuotedPhrases && std::find(out.begin(), out.end(), joined) == out.end()) {
+        out.push_back(std::move(joined));
+      }
+      open = std::string_view::npos;
+    }
+    i += q;
+  }
+  return out;
+}
+
 std::string PrefixWord(std::string_view text, const MatchQueryOptions& options) {
   if (!options.prefix_last || text.empty() || !IsWordByte(static_cast<unsigned char>(text.back()))) return "";
   size_t begin = text.size();
@@ -87,7 +135,11 @@ std::string BuildMatchQuery(std::string_view text, const MatchQueryOptions& opti
     if (!q.empty()) q += " OR ";
     quoted(w);
   }
-  // Last, so that the plain words keep their phrase numbers (ks_df's order).
+  // After the words, so that those keep their phrase numbers (ks_df's order).
+  for (const std::string& phrase : QuotedPhrases(text, options)) {
+    if (!q.empty()) q += " OR ";
+    quoted(phrase);
+  }
   if (const std::string p = PrefixWord(text, options); !p.empty()) {
     if (!q.empty()) q += " OR ";
     quoted(p);

@@ -1,7 +1,10 @@
 // Turning any user string into a safe FTS5 MATCH expression.
 //
 // Users type free text, not FTS5 syntax: quotes, parentheses, `*`, `^`, `:`, `-`, `+`, AND/OR/NOT/
-// NEAR, and column filters must neither error nor change the meaning. BuildMatchQuery splits the
+// NEAR, and column filters must neither error nor change the meaning. Quotes keep the one meaning
+// a person gives them: words in a pair of quotes (straight or curly) are also matched as a phrase,
+// so passages holding them in that order rank higher; the words alone still match, so a quoted
+// query never finds less. BuildMatchQuery splits the
 // text into words (runs of ASCII letters/digits and of bytes >= 0x80; everything else separates),
 // drops English stopwords (unless nothing else is left), removes repeats (case-insensitively), and
 // emits each word as an FTS5 string ("word", with '"' doubled, though words never contain one)
@@ -29,7 +32,18 @@ struct MatchQueryOptions {
   // last phrase `"word" *` after the plain words. Not for words under kMinPrefixBytes (a prefix of
   // one or two letters matches most of the index) nor for stopwords.
   bool prefix_last = false;
+  // Quoted runs of two or more words also as phrases (at most kMaxQuotedPhrases, each cut at
+  // kMaxPhraseWords words), after the plain words and before the prefix phrase.
+  bool quoted_phrases = true;
 };
+
+inline constexpr size_t kMaxQuotedPhrases = 8;
+inline constexpr size_t kMaxPhraseWords = 16;
+
+// The quoted phrases BuildMatchQuery adds under `options`: each its words (lowercased ASCII)
+// joined by single spaces, in order, without repeats; a quote left open (still being typed) makes
+// none.
+std::vector<std::string> QuotedPhrases(std::string_view text, const MatchQueryOptions& options);
 
 inline constexpr size_t kMinPrefixBytes = 3;
 

@@ -187,6 +187,16 @@ test('search as you type: an unfinished last word matches as a prefix, a finishe
   await rejectsWith(store.search(space.id, 'sourd', { prefix: 'yes' }), 'INVALID_ARGUMENT', 'prefix');
 });
 
+test('a quoted phrase ranks passages holding it in that order first, and is marked as one', async () => {
+  const hits = await store.search(space.id, '"spaced repetition"', { k: 5, mode: 'text' });
+  assert.ok(hits.length > 0);
+  assert.match(hits[0].snippet, /<mark>spaced repetition<\/mark>/i, hits[0].snippet);
+  // The words alone still match: a quoted query never finds less than the same words unquoted.
+  const loose = await store.search(space.id, 'spaced repetition', { k: 50, mode: 'text' });
+  const quoted = await store.search(space.id, '"spaced repetition"', { k: 50, mode: 'text' });
+  assert.equal(quoted.length, loose.length);
+});
+
 test('a query without a word the model can embed has no vector side', async () => {
   // "?" and stopwords get the embedder's one featureless vector: its neighbours would be arbitrary.
   assert.deepEqual(await store.search(space.id, '?', { mode: 'vector' }), []);

@@ -214,6 +214,39 @@ TEST(MatchQuery, QuotesWordsDropsStopwordsAndRepeats) {
   EXPECT_EQ(BuildMatchQuery("one two three", few), "\"one\" OR \"two\"");
 }
 
+TEST(MatchQuery, QuotedWordsAreAlsoAPhrase) {
+  EXPECT_EQ(BuildMatchQuery("\"Borrow checker\" rules"), "\"borrow\" OR \"checker\" OR \"rules\" OR \"borrow checker\"");
+  EXPECT_EQ(QuotedPhrases("a \"b-c d\" e \"f g\" \"b c d\"", MatchQueryOptions{}),
+            (std::vector<std::string>{"b c d", "f g"}));  // repeats once; punctuation separates words
+  // Curly quotes (U+201C, U+201D) pair too.
+  EXPECT_EQ(QuotedPhrases("\xE2\x80\x9Cnon lexical\xE2\x80\x9D lifetimes", MatchQueryOptions{}),
+            (std::vector<std::string>{"non lexical"}));
+  // One word, an open quote (still typing), or the option off: no phrase.
+  EXPECT_TRUE(QuotedPhrases("\"borrow\" checker", MatchQueryOptions{}).empty());
+  EXPECT_TRUE(QuotedPhrases("\"borrow checker", MatchQueryOptions{}).empty());
+  MatchQueryOptions off;
+  off.quoted_phrases = false;
+  EXPECT_EQ(BuildMatchQuery("\"borrow checker\"", off), "\"borrow\" OR \"checker\"");
+  // With a prefix: words, then phrases, then the prefix.
+  MatchQueryOptions typing;
+  typing.prefix_last = true;
+  EXPECT_EQ(BuildMatchQuery("\"borrow checker\" lifeti", typing),
+            "\"borrow\" OR \"checker\" OR \"lifeti\" OR \"borrow checker\" OR \"lifeti\" *");
+  // Bounded.
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += "\"w" + std::to_string(i) + " x\" ";
+  EXPECT_EQ(QuotedPhrases(many, MatchQueryOptions{}).size(), kMaxQuotedPhrases);
+}
+
+TEST_F(Fts, AQuotedPhraseRanksPassagesHoldingItInOrderFirst) {
+  Create("porter unicode61 remove_diacritics 2");
+  Insert(1, "", "The checker found the borrow was fine, and the rules held.");
+  Insert(2, "", "Borrowing: the borrow checker enforces these rules today.");
+  Insert(3, "", "Rules of the checker: borrow nothing, return everything.");
+  EXPECT_EQ(Rows("\"borrow checker\"").front(), 2);
+  EXPECT_EQ(Rows("\"borrow checker\"").size(), 3u);  // the words alone still match
+}
+
 TEST(MatchQuery, PrefixLastMatchesAnUnfinishedWordAsAPrefix) {
   MatchQueryOptions typing;
   typing.prefix_last = true;

@@ -49,6 +49,7 @@ class Snippet : public ::testing::Test {
       if (!t.tokens.empty()) out.push_back(t);
     };
     for (const std::string& w : QueryWords(query, o)) add(w, false);
+    for (const std::string& phrase : QuotedPhrases(query, o)) add(phrase, false);
     if (std::string p = PrefixWord(query, o); !p.empty()) add(p, true);
     return out;
   }
@@ -97,7 +98,8 @@ TEST_F(Snippet, MarksExactlyTheWordsFts5Matches) {
       {"dividing cells energy", false}, {"borrow", false}, {"borr", true}, {"borrow che", true},
       {"naive cafe", false}, {"crème brulee", false}, {"run", false}, {"runn", true},
       {"heart item", false}, {"hear", true}, {"il 6 42", false}, {"emigre", false}, {"the of", false},
-      {"main fn rust", false}, {"x86", true},
+      {"main fn rust", false}, {"x86", true}, {"\"borrow checker\" rejects", false}, {"\"dividing cells\"", false},
+      {"\"item two\" heart", false}, {"\"naive cafe\" run", true},
   };
   int compared = 0;
   for (const std::string& text : texts) {
@@ -111,7 +113,7 @@ TEST_F(Snippet, MarksExactlyTheWordsFts5Matches) {
       ++compared;
     }
   }
-  EXPECT_GE(compared, 15);
+  EXPECT_GE(compared, 18);
 }
 
 TEST_F(Snippet, ShowsTheWindowWithTheMostDistinctTermsAndCutsWithEllipses) {
