@@ -24,6 +24,41 @@ bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+// The curly quotes U+2018, U+2019, U+201C, U+201D (E2 80 98/99/9C/9D): separators, not word bytes
+// (bytes >= 0x80 are otherwise word bytes, the letters of any script). Their length at i, or 0.
+size_t CurlyQuoteAt(std::string_view text, size_t i) {
+  if (i + 2 >= text.size() || static_cast<unsigned char>(text[i]) != 0xE2 || static_cast<unsigned char>(text[i + 1]) != 0x80) {
+    return 0;
+  }
+  const unsigned char c = static_cast<unsigned char>(text[i + 2]);
+  return c == 0x98 || c == 0x99 || c == 0x9C || c == 0x9D ? 3 : 0;
+}
+
+// A word of a query: its text (ASCII lowercased) and where it ends in the query.
+struct Word {
+  std::string text;
+  size_t end = 0;
+};
+
+std::vector<Word> SplitWords(std::string_view text) {
+  std::vector<Word> out;
+  std::string cur;
+  for (size_t i = 0; i < text.size();) {
+    const size_t quote = CurlyQuoteAt(text, i);
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (quote == 0 && IsWordByte(c)) {
+      cur.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    if (!cur.empty()) out.push_back(Word{std::move(cur), i});
+    cur.clear();
+    i += quote ? quote : 1;
+  }
+  if (!cur.empty()) out.push_back(Word{std::move(cur), text.size()});
+  return out;
+}
+
 }  // namespace
 
 bool IsQueryStopword(std::string_view w) {
@@ -32,20 +67,7 @@ bool IsQueryStopword(std::string_view w) {
 
 std::vector<std::string> QueryWords(std::string_view text, const MatchQueryOptions& options) {
   std::vector<std::string> all;
-  std::string cur;
-  auto flush = [&] {
-    if (!cur.empty()) all.push_back(std::move(cur));
-    cur.clear();
-  };
-  for (char ch : text) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (IsWordByte(c)) {
-      cur.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
-    } else {
-      flush();
-    }
-  }
-  flush();
+  for (const Word& w : SplitWords(text)) all.push_back(w.text);
 
   std::vector<std::string> out;
   std::unordered_set<std::string> seen;
@@ -64,15 +86,11 @@ std::vector<std::string> QueryWords(std::string_view text, const MatchQueryOptio
 std::vector<std::string> QuotedPhrases(std::string_view text, const MatchQueryOptions& options) {
   std::vector<std::string> out;
   if (!options.quoted_phrases) return out;
-  // Quote marks: '"', and the curly U+201C / U+201D (E2 80 9C / E2 80 9D) that editors put in.
+  // Quote marks: '"', and the curly U+201C / U+201D that editors put in.
   auto quote_at = [&](size_t i) -> size_t {  // the mark's length at i, or 0
     if (text[i] == '"') return 1;
-    if (i + 2 < text.size() && static_cast<unsigned char>(text[i]) == 0xE2 &&
-        static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(text[i + 2]) == 0x9C || static_cast<unsigned char>(text[i + 2]) == 0x9D)) {
-      return 3;
-    }
-    return 0;
+    const size_t q = CurlyQuoteAt(text, i);
+    return q && (static_cast<unsigned char>(text[i + 2]) == 0x9C || static_cast<unsigned char>(text[i + 2]) == 0x9D) ? q : 0;
   };
   size_t open = std::string_view::npos;  // just after the opening mark
   for (size_t i = 0; i < text.size();) {
@@ -84,21 +102,10 @@ std::vector<std::string> QuotedPhrases(std::string_view text, const MatchQueryOp
     if (open == std::string_view::npos) {
       open = i + q;
     } else {
-      std::vector<std::string> words;
-      std::string cur;
-      for (char ch : text.substr(open, i - open)) {
-        const unsigned char c = static_cast<unsigned char>(ch);
-        if (IsWordByte(c)) {
-          cur.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
-        } else if (!cur.empty()) {
-          words.push_back(std::move(cur));
-          cur.clear();
-        }
-      }
-      if (!cur.empty()) words.push_back(std::move(cur));
+      std::vector<Word> words = SplitWords(text.substr(open, i - open));
       if (words.size() > kMaxPhraseWords) words.resize(kMaxPhraseWords);
       std::string joined;
-      for (const std::string& w : words) joined += (joined.empty() ? "" : " ") + w;
+      for (const Word& w : words) joined += (joined.empty() ? "" : " ") + w.text;
       if (words.size() >= 2 && out.size() < kMaxQuotedPhrases && std::find(out.begin(), out.end(), joined) == out.end()) {
         out.push_back(std::move(joined));
       }
@@ -110,13 +117,11 @@ std::vector<std::string> QuotedPhrases(std::string_view text, const MatchQueryOp
 }
 
 std::string PrefixWord(std::string_view text, const MatchQueryOptions& options) {
-  if (!options.prefix_last || text.empty() || !IsWordByte(static_cast<unsigned char>(text.back()))) return "";
-  size_t begin = text.size();
-  while (begin > 0 && IsWordByte(static_cast<unsigned char>(text[begin - 1]))) --begin;
-  std::string w(text.substr(begin));
-  for (char& c : w) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  if (!options.prefix_last) return "";
+  std::vector<Word> words = SplitWords(text);
+  // Only a word the text ends in may be unfinished.
+  if (words.empty() || words.back().end != text.size()) return "";
+  std::string w = std::move(words.back().text);
   if (w.size() < kMinPrefixBytes || IsQueryStopword(w)) return "";
   return w;
 }

@@ -247,11 +247,15 @@ std::string Normalize(std::string_view in, NormalizeStats* stats) {
         out.push_back('\n');
         ++st.line_breaks;
         i += (i + 1 < n && p[i + 1] == '\n') ? 2 : 1;
+        last = 0;
       } else {
-        ++st.dropped;  // NUL, other C0 controls, DEL
+        // NUL, other C0 controls, DEL. Dropped as if never there (like the C1 controls below): a
+        // mark after it still composes with the letter before it. Otherwise a second pass, which
+        // sees the two side by side, would compose what the first did not (found by chunker_fuzz:
+        // "e", NUL, U+0308 became "e" U+0308, then "ë").
+        ++st.dropped;
         ++i;
       }
-      last = 0;
       continue;
     }
     const Decoded d = DecodeUtf8(in, i);

@@ -221,6 +221,14 @@ TEST(MatchQuery, QuotedWordsAreAlsoAPhrase) {
   // Curly quotes (U+201C, U+201D) pair too.
   EXPECT_EQ(QuotedPhrases("\xE2\x80\x9Cnon lexical\xE2\x80\x9D lifetimes", MatchQueryOptions{}),
             (std::vector<std::string>{"non lexical"}));
+  // Curly quotes, single or double, separate words (they are not letters): the stopword inside
+  // is dropped from the words and kept in the phrase.
+  EXPECT_EQ(BuildMatchQuery("\xE2\x80\x9CThe heart\xE2\x80\x9D"), "\"heart\" OR \"the heart\"");
+  EXPECT_EQ(QueryWords("don\xE2\x80\x99t \xE2\x80\x98stop\xE2\x80\x99"), (std::vector<std::string>{"don", "t", "stop"}));
+  MatchQueryOptions typing_curly;
+  typing_curly.prefix_last = true;
+  EXPECT_EQ(PrefixWord("\xE2\x80\x9C" "borr", typing_curly), "borr");
+  EXPECT_EQ(PrefixWord("borrow\xE2\x80\x9D", typing_curly), "");  // a closing quote finishes it
   // One word, an open quote (still typing), or the option off: no phrase.
   EXPECT_TRUE(QuotedPhrases("\"borrow\" checker", MatchQueryOptions{}).empty());
   EXPECT_TRUE(QuotedPhrases("\"borrow checker", MatchQueryOptions{}).empty());

@@ -73,6 +73,13 @@ TEST(Normalize, ComposesLatinBaseAndCombiningMarks) {
   EXPECT_EQ(Normalize("q\xCC\x81"), "q\xCC\x81");
   // A mark after a line break does not compose across it.
   EXPECT_EQ(Normalize("e\n\xCC\x81"), "e\n\xCC\x81");
+  EXPECT_EQ(Normalize("e\r\xCC\x81"), "e\n\xCC\x81");
+  // A dropped control is as if it were not there (else a second pass would compose what the
+  // first did not: chunker_fuzz found "pre", NUL, 0x17, U+0308).
+  EXPECT_EQ(Normalize(std::string("pre\0\x17\xCC\x88", 7)), "pr\xC3\xAB");
+  EXPECT_EQ(Normalize("e\x7F\xC2\x85\xCC\x81"), "\xC3\xA9");  // DEL and a C1 control too
+  const std::string found("%%:\x87:\x87-$%\x87pre\0\x17\xCC\x88~A\x88\x87)\xFE", 23);
+  EXPECT_EQ(Normalize(Normalize(found)), Normalize(found));
   EXPECT_EQ(ComposePair(U'n', 0x0303), U'\u00F1');
   EXPECT_EQ(ComposePair(U'x', 0x0303), 0u);
 }
