@@ -151,6 +151,19 @@ const InvSqrtTable& InvSqrt() {
 
 constexpr size_t kMaxWord = 64;  // longer runs (binary, base64) are cut; the rest is ignored
 
+// The next word of p[i, size): separators skipped, its bytes folded into out (cut at kMaxWord; the
+// rest of a longer run is skipped); i ends past it. Its length, 0 when no word is left.
+inline size_t NextWord(const unsigned char* p, size_t size, size_t& i, unsigned char* out) {
+  while (i < size && kFold.fold[p[i]] == 0) ++i;
+  size_t n = 0;
+  for (; i < size; ++i) {
+    const unsigned char c = kFold.fold[p[i]];
+    if (c == 0) break;
+    if (n < kMaxWord) out[n++] = c;
+  }
+  return n;
+}
+
 bool AllDigits(const unsigned char* p, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (p[i] < '0' || p[i] > '9') return false;
@@ -211,17 +224,8 @@ bool BuiltinEmbedder::HasContentWord(std::string_view text) {
   const StopSet& stop = Stopwords();
   unsigned char buf[kMaxWord];
   const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
   size_t i = 0;
-  while (i < size) {
-    // Words exactly as EmbedInto collects them (folded, cut at kMaxWord).
-    while (i < size && kFold.fold[p[i]] == 0) ++i;
-    if (i >= size) break;
-    size_t n = 0;
-    while (i < size && kFold.fold[p[i]] != 0) {
-      if (n < kMaxWord) buf[n++] = kFold.fold[p[i]];
-      ++i;
-    }
+  for (size_t n; (n = NextWord(p, text.size(), i, buf)) != 0;) {
     if (!stop.Contains(HashBytes(buf, n), buf, n)) return true;
   }
   return false;
@@ -241,17 +245,9 @@ void BuiltinEmbedder::EmbedInto(std::string_view text, const WordWeights* weight
   const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
   size_t i = 0;
-  while (i < size) {
-    // Skip separators, then collect one word (folded) into buf[1..n].
-    while (i < size && kFold.fold[p[i]] == 0) ++i;
-    if (i >= size) break;
-    size_t n = 0;
-    while (i < size) {
-      unsigned char c = kFold.fold[p[i]];
-      if (c == 0) break;
-      if (n < kMaxWord) buf[1 + n++] = c;
-      ++i;
-    }
+  for (;;) {
+    const size_t n = NextWord(p, size, i, buf + 1);  // the folded word into buf[1..n]
+    if (n == 0) break;
     const unsigned char* w = buf + 1;
     uint64_t hw = HashBytes(w, n);
     if (stop.Contains(hw, w, n)) continue;  // a stopword neither counts nor breaks a pair
