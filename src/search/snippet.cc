@@ -48,15 +48,16 @@ bool StartsSentence(std::string_view text, std::span<const SnippetToken> tokens,
   return false;
 }
 
-// Distinct terms (x 1000) plus matches wholly inside tokens [start, start + width).
-int64_t Score(const std::vector<Match>& matches, size_t start, size_t width, size_t term_count) {
-  std::vector<bool> seen(term_count, false);
+// Distinct terms (x 1000) plus matches wholly inside tokens [start, start + width). `seen` is
+// scratch of one flag per term, cleared here (the caller keeps it across candidates).
+int64_t Score(const std::vector<Match>& matches, size_t start, size_t width, std::vector<char>& seen) {
+  std::fill(seen.begin(), seen.end(), 0);
   int64_t score = 0;
   for (const Match& m : matches) {
     if (m.first >= start + width) break;  // sorted by first: the rest start later still
     if (m.first < start || m.last >= start + width) continue;
     score += seen[m.term] ? 1 : 1000;
-    seen[m.term] = true;
+    seen[m.term] = 1;
   }
   return score;
 }
@@ -80,11 +81,15 @@ std::string MakeSnippet(std::string_view text, std::span<const SnippetToken> tok
   // terms, then the most matches; a sentence start adds 100 (more than any plausible count of
   // extra matches, less than one more term), and the earlier window wins a tie.
   const size_t last_start = n > width ? n - width : 0;
+  // The sentence each token is in, by its first token (one pass; candidates look it up).
+  std::vector<size_t> sentence(n, 0);
+  for (size_t i = 1; i < n; ++i) sentence[i] = StartsSentence(text, tokens, i) ? i : sentence[i - 1];
+  std::vector<char> seen(terms.size(), 0);
   size_t best_start = 0;
   int64_t best = -1;
   auto consider = [&](size_t start, int64_t bonus) {
     start = std::min(start, last_start);
-    const int64_t s = Score(matches, start, width, terms.size()) + bonus;
+    const int64_t s = Score(matches, start, width, seen) + bonus;
     if (s > best || (s == best && start < best_start)) {
       best = s;
       best_start = start;
@@ -99,8 +104,7 @@ std::string MakeSnippet(std::string_view text, std::span<const SnippetToken> tok
     const size_t span = reach - m.first + 1;
     const size_t slack = span < width ? (width - span) / 2 : 0;
     consider(m.first > slack ? m.first - slack : 0, 0);
-    size_t s = m.first;
-    while (s > 0 && !StartsSentence(text, tokens, s)) --s;
+    const size_t s = sentence[m.first];
     if (m.last < s + width && s != m.first) consider(s, s == 0 ? 120 : 100);
   }
 
